@@ -1,0 +1,1 @@
+"""Accounts: signing in, the second factor, one-time links, sessions and personal data."""

@@ -1,0 +1,164 @@
+"""The second factor: TOTP (RFC 6238) and one-time recovery codes.
+
+A code is accepted once: the last accepted time step is stored and a step at or below
+it is refused (RFC 6238 §5.2), with a conditional UPDATE so that two simultaneous
+submissions of one code cannot both win. After `MAX_FAILURES` wrong codes the second
+factor is locked for `LOCK_MINUTES`, and while locked even a right code is refused
+(THREATS T27). Secrets are kept encrypted with AES-GCM under a key derived from
+SECRET_KEY (HKDF-SHA256, RFC 5869), bound to the account id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import io
+import secrets
+from typing import Final
+
+import pyotp
+import qrcode
+import qrcode.image.svg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from voting.accounts.credentials import digests_equal, recovery_code_digest
+from voting.accounts.models import Account, RecoveryCode
+from voting.db import affected_rows
+
+ISSUER: Final = "Stembus"
+STEP_SECONDS: Final = 30
+CODE_DIGITS: Final = 6
+VALID_WINDOW: Final = 1  # one step either side, for clocks that drift a little
+MAX_FAILURES: Final = 5
+LOCK_MINUTES: Final = 15
+NONCE_BYTES: Final = 12
+KDF_INFO: Final = b"stembus totp secret v1"
+
+
+class SecretBox:
+    """Encrypts TOTP secrets at rest, bound to the account they belong to."""
+
+    def __init__(self, secret_key: str) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=KDF_INFO).derive(
+            secret_key.encode()
+        )
+        self._aead = AESGCM(key)
+
+    def seal(self, account_id: int, secret: str) -> bytes:
+        """Encrypt a base32 TOTP secret for one account."""
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, secret.encode(), _aad(account_id))
+
+    def open(self, account_id: int, sealed: bytes) -> str:
+        """Decrypt a sealed secret.
+
+        Raises:
+            ValueError: when the ciphertext was altered, moved to another account, or sealed
+                under another SECRET_KEY.
+        """
+        try:
+            plain = self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _aad(account_id))
+        except InvalidTag as exc:
+            raise ValueError("TOTP secret cannot be opened with this SECRET_KEY") from exc
+        return plain.decode()
+
+
+def _aad(account_id: int) -> bytes:
+    return f"account:{account_id}".encode()
+
+
+def new_secret() -> str:
+    """A fresh 160-bit base32 secret (RFC 4226 §4 recommends 160 bits)."""
+    return pyotp.random_base32(length=32)
+
+
+def provisioning_uri(secret: str, account_label: str) -> str:
+    """The otpauth:// URI an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=account_label, issuer_name=ISSUER)
+
+
+def qr_svg(data: str) -> str:
+    """An SVG QR code of `data`, without an XML declaration, to place inside a page."""
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return svg[svg.index("<svg") :]
+
+
+def matching_step(secret: str, code: str, now: dt.datetime) -> int | None:
+    """The time step whose code equals `code`, within the allowed window, or None."""
+    code = "".join(ch for ch in code if ch.isdigit())
+    if len(code) != CODE_DIGITS:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // STEP_SECONDS
+    found = None
+    for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
+        # Check every step, so the time taken does not depend on which one matched.
+        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+            found = step
+    return found
+
+
+def is_locked(account: Account, now: dt.datetime) -> bool:
+    """True while too many wrong codes lock the second factor."""
+    return account.totp_locked_until is not None and account.totp_locked_until > now
+
+
+def check_code(
+    session: Session, account: Account, secret: str, code: str, now: dt.datetime
+) -> bool:
+    """Accept a TOTP code once, counting failures; the caller commits.
+
+    Returns True when the code is right, not reused and the factor is not locked.
+    """
+    if is_locked(account, now):
+        return False
+    step = matching_step(secret, code, now)
+    if step is not None:
+        claimed = session.execute(
+            update(Account)
+            .where(Account.id == account.id, Account.totp_last_step < step)
+            .values(totp_last_step=step, totp_failures=0, totp_locked_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        if affected_rows(claimed) == 1:
+            session.refresh(account)
+            return True
+    register_failure(account, now)
+    return False
+
+
+def register_failure(account: Account, now: dt.datetime) -> None:
+    """Count a wrong second factor; lock after `MAX_FAILURES`."""
+    account.totp_failures += 1
+    if account.totp_failures >= MAX_FAILURES:
+        account.totp_locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+        account.totp_failures = 0
+
+
+def use_recovery_code(session: Session, account: Account, code: str, now: dt.datetime) -> bool:
+    """Spend one recovery code; each works once, even under concurrent use."""
+    digest = recovery_code_digest(code)
+    candidates = session.scalars(
+        select(RecoveryCode).where(
+            RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None)
+        )
+    ).all()
+    for candidate in candidates:
+        if digests_equal(candidate.code_hash, digest):
+            spent = session.execute(
+                update(RecoveryCode)
+                .where(RecoveryCode.id == candidate.id, RecoveryCode.used_at.is_(None))
+                .values(used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if affected_rows(spent) == 1:
+                return True
+    return False

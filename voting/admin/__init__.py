@@ -1,0 +1,1 @@
+"""Administration: roles, branches, accounts and the event table."""

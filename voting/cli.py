@@ -1,0 +1,263 @@
+"""The `stembus` command: run, migrate, import members, invite, grant roles.
+
+Each command parses its arguments and calls one service inside an app context. Output
+is in the language given by `--locale` (Dutch by default).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from voting import create_app
+from voting.accounts.identity import auth_config
+from voting.accounts.invitations import invite_members
+from voting.accounts.models import Role
+from voting.config import ConfigError, Environment, Settings
+from voting.db import EXTENSION_KEY, Database, utcnow
+from voting.mail import MailError
+from voting.members.models import Branch, Member, MemberStatus
+from voting.members.services import ImportRefused, apply_import, create_branch, plan_import
+from voting.migrations import upgrade
+from voting.runtime import current_mailer, current_settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env(os.environ)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@contextmanager
+def _app(locale: str = "nl") -> Iterator[Flask]:
+    app = create_app(_settings())
+    with app.app_context(), force_locale(locale):
+        yield app
+
+
+def _database(app: Flask) -> Database:
+    database: Database = app.extensions[EXTENSION_KEY]
+    return database
+
+
+@click.group()
+def main() -> None:
+    """Stembus: verifiable voting and consensus decisions."""
+
+
+@main.command()
+def migrate() -> None:
+    """Create or update the database schema (Alembic migrations)."""
+    with _app() as app, _database(app).engine.begin() as connection:
+        upgrade(connection)
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--smtp-port", default=8025, show_default=True, type=int)
+def dev(host: str, port: int, smtp_port: int) -> None:
+    """Development server: SQLite in instance/, demo data, and a local mail sink."""
+    os.environ.setdefault("STEMBUS_ENV", Environment.DEVELOPMENT.value)
+    os.environ.setdefault("SMTP_PORT", str(smtp_port))
+    os.environ.setdefault("STEMBUS_BASE_URL", f"http://{host}:{port}")
+    settings = _settings()
+    if settings.env is not Environment.DEVELOPMENT:
+        raise click.ClickException("stembus dev only runs with STEMBUS_ENV=development")
+    from voting.demo import has_data, load_demo_data, saved_logins
+    from voting.devmail import start_sink
+
+    instance = Path(settings.instance_path).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    app = create_app(settings)
+    with app.app_context():
+        database = _database(app)
+        with database.engine.begin() as connection:
+            upgrade(connection)
+        with database.session() as session:
+            if not has_data(session):
+                load_demo_data(session, auth_config(), utcnow(), instance)
+    sink = start_sink(instance / "mail", "127.0.0.1", settings.smtp_port)
+    click.echo(f"\nStembus runs on {settings.base_url}  (mail is saved in {instance / 'mail'})")
+    click.echo("Demo accounts (role, e-mail, password):")
+    for login in saved_logins(instance):
+        click.echo(f"  {login.role:<10} {login.email:<48} {login.password}")
+    click.echo(
+        "Officer, moderator, trustee and admin accounts use a second step; get the current code with:"
+    )
+    click.echo("  .venv/bin/stembus demo-code EMAIL\n")
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        sink.stop()
+
+
+@main.command("demo-code")
+@click.argument("email")
+def demo_code(email: str) -> None:
+    """Print the current second-step code of a demo account (development only)."""
+    with _app() as app:
+        if current_settings().env is not Environment.DEVELOPMENT:
+            raise click.ClickException("only in development")
+        from voting.demo import current_code
+
+        with _database(app).session() as session:
+            code = current_code(session, auth_config(), email, utcnow())
+    if code is None:
+        raise click.ClickException("no demo account with a second step has this address")
+    click.echo(code)
+
+
+@main.command()
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=4, show_default=True, type=int)
+def serve(bind: str, workers: int) -> None:
+    """Production server: gunicorn with several workers (settings from the environment)."""
+    _settings()  # fail early, naming a bad variable
+    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
+    os.execv(  # noqa: S606  # replaces this process with gunicorn, arguments are ours
+        gunicorn,
+        [
+            gunicorn,
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "voting.wsgi:app",
+        ],
+    )
+
+
+@main.command("import-members")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option(
+    "--confirm-mass-deactivation", is_flag=True, help="Allow deactivating more than 10% of members."
+)
+@click.option("--locale", default="nl", type=click.Choice(["nl", "en"]), show_default=True)
+def import_members(file: Path, dry_run: bool, confirm_mass_deactivation: bool, locale: str) -> None:
+    """Import the member list exported from the CRM (CSV)."""
+    content = file.read_bytes()
+    with _app(locale) as app, _database(app).session() as session:
+        now = utcnow()
+        plan = plan_import(session, content, now.date())
+        for problem in plan.problems:
+            click.echo(
+                _("line %(line)d: %(message)s", line=problem.line, message=str(problem.message)),
+                err=True,
+            )
+        for warning in plan.warnings:
+            click.echo(
+                _("line %(line)d: %(message)s", line=warning.line, message=str(warning.message)),
+                err=True,
+            )
+        counts = plan.counts()
+        click.echo(
+            _(
+                "added %(added)d, changed %(changed)d, deactivated %(deactivated)d, unchanged %(unchanged)d",
+                added=counts["added"],
+                changed=counts["changed"],
+                deactivated=counts["deactivated"],
+                unchanged=counts["unchanged"],
+            )
+        )
+        if not plan.is_applicable:
+            raise click.ClickException(_("the file has problems; nothing has changed"))
+        if dry_run:
+            click.echo(_("dry run: nothing has changed"))
+            return
+        try:
+            apply_import(
+                session,
+                content,
+                expected_digest=plan.digest(),
+                confirm_mass_deactivation=confirm_mass_deactivation,
+                actor=None,
+                now=now,
+            )
+        except ImportRefused as refused:
+            raise click.ClickException(str(refused.message)) from refused
+        click.echo(_("the member list is updated"))
+
+
+@main.command()
+@click.argument("numbers", nargs=-1)
+@click.option("--all-pending", is_flag=True, help="Every active member without a password.")
+def invite(numbers: tuple[str, ...], all_pending: bool) -> None:
+    """Send invitation e-mails to members (by member number, or all who have none)."""
+    with _app() as app, _database(app).session() as session:
+        statement = select(Member).where(Member.status == MemberStatus.ACTIVE)
+        if not all_pending:
+            if not numbers:
+                raise click.UsageError("give member numbers or --all-pending")
+            statement = select(Member).where(Member.number.in_(numbers))
+        members = list(session.scalars(statement))
+        try:
+            result = invite_members(
+                session,
+                auth_config(),
+                current_settings(),
+                current_mailer(),
+                members,
+                None,
+                utcnow(),
+            )
+        except MailError as error:
+            raise click.ClickException(f"mail server: {error}") from error
+    click.echo(
+        f"invited {result.invited}, already active {result.already_active}, not eligible {result.not_eligible}"
+    )
+
+
+@main.command("add-branch")
+@click.argument("code")
+@click.argument("name")
+@click.option(
+    "--timezone",
+    default="Europe/Amsterdam",
+    type=click.Choice(["Europe/Amsterdam", "America/Kralendijk"]),
+)
+def add_branch(code: str, name: str, timezone: str) -> None:
+    """Add a branch (afdeling)."""
+    with _app() as app, _database(app).session() as session:
+        create_branch(session, code, name, timezone, None, utcnow())
+    click.echo(f"branch {code} added")
+
+
+@main.command("grant-role")
+@click.argument("member_number")
+@click.argument("role", type=click.Choice([r.value for r in Role if r is not Role.CANDIDATE]))
+@click.option(
+    "--branch", "branch_code", default=None, help="Limit an officer to one branch (code)."
+)
+def grant_role_command(member_number: str, role: str, branch_code: str | None) -> None:
+    """Give a member a role (the first administrator is made this way)."""
+    from voting.admin.services import grant_role
+    from voting.errors import VotingError
+
+    with _app("en") as app, _database(app).session() as session:
+        branch_id = None
+        if branch_code is not None:
+            branch = session.scalar(select(Branch).where(Branch.code == branch_code))
+            if branch is None:
+                raise click.ClickException(f"unknown branch {branch_code}")
+            branch_id = branch.id
+        try:
+            grant_role(session, None, member_number, Role(role), branch_id, utcnow())
+        except VotingError as error:
+            raise click.ClickException(str(error.message)) from error
+    click.echo(f"{member_number} is now {role}")

@@ -1,0 +1,43 @@
+"""Languages and time zones: Dutch by default, English complete; UTC inside, local on screen.
+
+The locale is the member's explicit choice (stored on the account, or in the session
+before signing in), else Dutch. Times are shown in the member's own time zone
+(Europe/Amsterdam or America/Kralendijk), else the association's default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask import session
+from flask_login import current_user
+
+SUPPORTED_LOCALES: Final = ("nl", "en")
+DEFAULT_LOCALE: Final = "nl"
+DEFAULT_TIMEZONE: Final = "Europe/Amsterdam"
+LOCALE_SESSION_KEY: Final = "locale"
+
+
+def select_locale() -> str:
+    """Flask-Babel locale selector."""
+    chosen = session.get(LOCALE_SESSION_KEY)
+    if chosen in SUPPORTED_LOCALES:
+        return str(chosen)
+    if current_user.is_authenticated:
+        return str(current_user.account.locale)
+    return DEFAULT_LOCALE
+
+
+def select_timezone() -> str:
+    """Flask-Babel time zone selector."""
+    if current_user.is_authenticated:
+        return str(current_user.account.member.timezone)
+    return DEFAULT_TIMEZONE
+
+
+def format_local(moment: dt.datetime, timezone: str, locale: str, fmt: str = "medium") -> str:
+    """A UTC moment as the member would read it, for mail (outside a request's locale)."""
+    return babel_format_datetime(moment, format=fmt, tzinfo=ZoneInfo(timezone), locale=locale)

@@ -1,0 +1,1 @@
+"""Members and branches: the member import from the CRM, lists and invitations."""

@@ -1,0 +1,61 @@
+"""Alembic migrations: the only way the production schema is created and changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+SCRIPT_LOCATION = str(Path(__file__).parent)
+
+
+def alembic_config(connection: Connection) -> Config:
+    """An Alembic configuration that runs on an open connection."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(connection: Connection, revision: str = "head") -> None:
+    """Bring the schema up to `revision` (default: the newest)."""
+    command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(connection: Connection, revision: str) -> None:
+    """Take the schema back to `revision`."""
+    command.downgrade(alembic_config(connection), revision)
+
+
+def make_append_only(table: str) -> None:
+    """Inside a migration: refuse UPDATE and DELETE on `table` in the database itself."""
+    from alembic import op  # alembic's op proxy only exists during a migration
+
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE OR REPLACE FUNCTION stembus_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION stembus_append_only()"
+        )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
+
+def drop_append_only(table: str) -> None:
+    """Inside a migration: undo `make_append_only`."""
+    from alembic import op  # see make_append_only
+
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+    else:
+        for verb in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")

@@ -1,0 +1,19 @@
+"""Every model, imported in one place so that Alembic and tests see the whole schema."""
+
+from voting.accounts.models import Account, AccountToken, AuthSession, RecoveryCode, RoleGrant
+from voting.db import Base
+from voting.events import Event
+from voting.members.models import Branch, ImportBatch, Member
+
+__all__ = [
+    "Account",
+    "AccountToken",
+    "AuthSession",
+    "Base",
+    "Branch",
+    "Event",
+    "ImportBatch",
+    "Member",
+    "RecoveryCode",
+    "RoleGrant",
+]

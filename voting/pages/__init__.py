@@ -1,0 +1,1 @@
+"""Site pages: the start page, language switch, health check, privacy and accessibility."""
