@@ -1,0 +1,155 @@
+"""Canonical JSON: one byte string per value, and exact round trips.
+
+Implements docs/protocol.md §I.3. Serialisation is Python's `json` with sorted keys, no
+whitespace and literal UTF-8, after a walk that admits only objects with string keys, arrays,
+strings, booleans and integers with |v| ≤ 2⁵³ - 1. Parsing accepts input only if it is already
+canonical: it parses strictly and then requires that re-serialising gives the same bytes.
+Bytes travel as unpadded base64url (RFC 4648 §5) with a canonical-form check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from typing import Final, NoReturn, TypeAlias
+
+from ballots.errors import InvalidEncoding
+
+JSONValue: TypeAlias = "Mapping[str, JSONValue] | Sequence[JSONValue] | str | int | bool"
+"""A JSON value as §I.3 allows it (no null, no floats)."""
+JSONObject: TypeAlias = Mapping[str, JSONValue]
+
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+MAX_DEPTH: Final = 32
+_MAX_INT_DIGITS: Final = 16
+_B64_ALPHABET: Final = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+)
+
+
+def _walk(value: object, depth: int) -> object:
+    """Check that `value` is a §I.3 JSON value and return it with tuples as lists."""
+    if depth > MAX_DEPTH:
+        raise InvalidEncoding("json-depth")
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise InvalidEncoding("json-integer-range")
+        return value
+    if isinstance(value, Mapping):
+        out: dict[str, object] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidEncoding("json-key-type")
+            out[key] = _walk(item, depth + 1)
+        return out
+    if isinstance(value, list | tuple):
+        return [_walk(item, depth + 1) for item in value]
+    raise InvalidEncoding("json-type", detail=type(value).__name__)
+
+
+def canonical_json(value: JSONValue) -> bytes:
+    """The canonical bytes of `value` (§I.3).
+
+    Raises:
+        InvalidEncoding: ``json-type`` (null, floats, bytes, other objects),
+            ``json-integer-range``, ``json-key-type``, ``json-depth``, ``json-string`` (a lone
+            surrogate).
+    """
+    checked = _walk(value, 0)
+    text = json.dumps(checked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidEncoding("json-string") from None
+
+
+def _reject_float(_: str) -> NoReturn:
+    raise InvalidEncoding("json-type", detail="number with a fraction or exponent")
+
+
+def _reject_constant(_: str) -> NoReturn:
+    raise InvalidEncoding("json-type", detail="NaN or Infinity")
+
+
+def _parse_int(digits: str) -> int:
+    # Checked before int() so that a megabyte of digits costs nothing (T10).
+    if len(digits.lstrip("-")) > _MAX_INT_DIGITS:
+        raise InvalidEncoding("json-integer-range")
+    return int(digits)
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise InvalidEncoding("json-duplicate-key")
+    return out
+
+
+def parse_canonical_json(raw: bytes, *, max_bytes: int) -> JSONValue:
+    """Parse bytes that must already be canonical JSON (§I.3).
+
+    Raises:
+        InvalidEncoding: ``json-size`` (more than `max_bytes`), ``json-utf8``, ``json-syntax``,
+            ``json-duplicate-key``, ``json-type``, ``json-integer-range``, ``json-depth``, and
+            ``json-not-canonical`` when the bytes parse but are not the canonical form.
+    """
+    if len(raw) > max_bytes:
+        raise InvalidEncoding("json-size", detail=f"{len(raw)} > {max_bytes} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidEncoding("json-utf8") from None
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_float=_reject_float,
+            parse_constant=_reject_constant,
+            parse_int=_parse_int,
+        )
+    except RecursionError:
+        raise InvalidEncoding("json-depth") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidEncoding("json-syntax", detail=f"at byte {exc.pos}") from None
+    # `canonical_json` re-checks every type (null included) and the depth.
+    if canonical_json(value) != raw:
+        raise InvalidEncoding("json-not-canonical")
+    return value  # type: ignore[no-any-return]  # checked by canonical_json just above
+
+
+def b64encode(raw: bytes) -> str:
+    """Unpadded base64url (RFC 4648 §5), the text form of bytes in JSON (§I.3)."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def b64decode(
+    value: object, *, field: str, length: int | None = None, max_length: int = 0
+) -> bytes:
+    """Decode canonical unpadded base64url.
+
+    Raises:
+        InvalidEncoding: ``base64`` for a non-string, padding, a character outside the
+            alphabet, non-zero trailing bits or an impossible length; ``length`` when the
+            decoded size differs from `length` or exceeds `max_length` (if given). The size is
+            checked on the text before decoding (T10).
+    """
+    if not isinstance(value, str) or not value.isascii():
+        raise InvalidEncoding("base64", field=field)
+    if length is not None and len(value) != (4 * length + 2) // 3:
+        raise InvalidEncoding("length", field=field)
+    if max_length and len(value) > (4 * max_length + 2) // 3:
+        raise InvalidEncoding("length", field=field)
+    raw_text = value.encode("ascii")
+    if len(raw_text) % 4 == 1 or not _B64_ALPHABET.issuperset(raw_text):
+        raise InvalidEncoding("base64", field=field)
+    try:
+        raw = base64.urlsafe_b64decode(raw_text + b"=" * (-len(raw_text) % 4))
+    except binascii.Error:  # pragma: no cover - the alphabet and length checks above exclude it
+        raise InvalidEncoding("base64", field=field) from None
+    if b64encode(raw) != value:
+        raise InvalidEncoding("base64", field=field, detail="non-zero trailing bits")
+    return raw

@@ -1,0 +1,192 @@
+"""The group secp256k1: canonical scalars and points, with the identity made explicit.
+
+Implements docs/protocol.md §I.1. Sources: SEC 1 v2 §2.3.3-2.3.4 (point encodings), SEC 2 v2
+§2.4.1 (curve parameters). Arithmetic is libsecp256k1's, through coincurve: fixed-base
+multiplication uses its precomputed constant-time `ecmult_gen` table, variable-base
+multiplication its constant-time `ecmult_const`, sums its `pubkey_combine`.
+
+coincurve cannot represent the point at infinity (its functions fail instead), so `Point`
+holds either a coincurve key or nothing for the identity O, and every operation here handles
+O explicitly. Outside bytes become a `Point` only through `Point.from_bytes`, which checks the
+length, prefix, range and curve equation before libsecp256k1 sees them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Final
+
+from coincurve import PublicKey
+
+from ballots.errors import InvalidPoint, InvalidScalar
+
+P: Final = 2**256 - 2**32 - 977
+"""The field prime p of secp256k1 (§I.1)."""
+
+N: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+"""The group order n of secp256k1 (§I.1)."""
+
+SCALAR_BYTES: Final = 32
+POINT_BYTES: Final = 33
+IDENTITY_ENCODING: Final = b"\x00"
+
+
+def random_scalar() -> int:
+    """Return a uniform secret scalar in [1, n - 1] from `secrets` (§I.1)."""
+    return secrets.randbelow(N - 1) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """An integer 0 ≤ value < n, encoded as 32 bytes big-endian (§I.1).
+
+    Raises:
+        InvalidScalar: on construction with a value outside [0, n).
+    """
+
+    value: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.value < N:
+            raise InvalidScalar("scalar-range")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, field: str = "scalar", nonzero: bool = False) -> Scalar:
+        """Decode a canonical scalar.
+
+        Raises:
+            InvalidScalar: ``scalar-length`` unless exactly 32 bytes, ``scalar-range`` when
+                ≥ n (never reduced, so s and s + n are not both accepted), ``scalar-zero``
+                when zero and `nonzero` is set.
+        """
+        if len(data) != SCALAR_BYTES:
+            raise InvalidScalar("scalar-length", field=field)
+        value = int.from_bytes(data, "big")
+        if value >= N:
+            raise InvalidScalar("scalar-range", field=field)
+        if nonzero and value == 0:
+            raise InvalidScalar("scalar-zero", field=field)
+        return cls(value)
+
+    def to_bytes(self) -> bytes:
+        """The 32-byte big-endian encoding."""
+        return self.value.to_bytes(SCALAR_BYTES, "big")
+
+
+def _key_bytes(k: int) -> bytes:
+    return k.to_bytes(SCALAR_BYTES, "big")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Point:
+    """A point of secp256k1, possibly the identity O (§I.1).
+
+    `key` is libsecp256k1's representation, or None for O; `encoding` is the 33-byte
+    compressed form, or the single byte 0x00 for O. Build points with `from_bytes`,
+    `mul_base` and the arithmetic below, never from their fields.
+    """
+
+    key: PublicKey | None = field(repr=False)
+    encoding: bytes
+
+    @classmethod
+    def _of(cls, key: PublicKey) -> Point:
+        return cls(key, key.format())
+
+    @classmethod
+    def from_bytes(
+        cls, data: bytes, *, field: str = "point", allow_identity: bool = False
+    ) -> Point:
+        """Decode a point with the checks of §I.1, in order, before any arithmetic.
+
+        Raises:
+            InvalidPoint: ``point-identity`` (0x00 where O is not allowed), ``point-length``
+                (anything but 33 bytes, e.g. 65-byte uncompressed or hybrid forms),
+                ``point-prefix`` (first byte not 0x02/0x03), ``point-range`` (x ≥ p),
+                ``point-on-curve`` (x³ + 7 is not a square mod p).
+        """
+        if data == IDENTITY_ENCODING:
+            if allow_identity:
+                return IDENTITY
+            raise InvalidPoint("point-identity", field=field)
+        if len(data) != POINT_BYTES:
+            raise InvalidPoint("point-length", field=field)
+        if data[0] not in (2, 3):
+            raise InvalidPoint("point-prefix", field=field)
+        if int.from_bytes(data[1:], "big") >= P:
+            raise InvalidPoint("point-range", field=field)
+        try:
+            # The length, prefix and range are checked above, so libsecp256k1 takes the
+            # compressed path, whose only remaining failure is x³ + 7 not being a square.
+            key = PublicKey(data)
+        except ValueError:
+            raise InvalidPoint("point-on-curve", field=field) from None
+        return cls(key, data)
+
+    @classmethod
+    def mul_base(cls, k: int) -> Point:
+        """k·G by libsecp256k1's constant-time fixed-base multiplication; 0 ≤ k < n."""
+        if not 0 <= k < N:
+            raise InvalidScalar("scalar-range")
+        if k == 0:
+            return IDENTITY
+        return cls._of(PublicKey.from_valid_secret(_key_bytes(k)))
+
+    @staticmethod
+    def sum(points: Iterable[Point]) -> Point:
+        """The sum of `points` (O for none), in one libsecp256k1 call."""
+        keys = [p.key for p in points if p.key is not None]
+        if not keys:
+            return IDENTITY
+        if len(keys) == 1:
+            return Point._of(keys[0])
+        try:
+            return Point._of(PublicKey.combine_keys(keys))
+        except ValueError:
+            # libsecp256k1 reports a sum equal to the point at infinity as an error.
+            return IDENTITY
+
+    @property
+    def is_identity(self) -> bool:
+        """True for O."""
+        return self.key is None
+
+    def mul(self, k: int) -> Point:
+        """k·self by libsecp256k1's constant-time variable-base multiplication; 0 ≤ k < n."""
+        if not 0 <= k < N:
+            raise InvalidScalar("scalar-range")
+        if k == 0 or self.key is None:
+            return IDENTITY
+        return Point._of(self.key.multiply(_key_bytes(k)))
+
+    def __add__(self, other: Point) -> Point:
+        return Point.sum((self, other))
+
+    def __neg__(self) -> Point:
+        if self.key is None:
+            return IDENTITY
+        # Negation flips the parity of y, which is the prefix byte of the compressed form.
+        flipped = bytes((self.encoding[0] ^ 1,)) + self.encoding[1:]
+        return Point(PublicKey(flipped), flipped)
+
+    def __sub__(self, other: Point) -> Point:
+        return self + (-other)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Point) and self.encoding == other.encoding
+
+    def __hash__(self) -> int:
+        return hash(self.encoding)
+
+    def to_bytes(self) -> bytes:
+        """The 33-byte compressed encoding, or 0x00 for O (only valid where §I.1 allows)."""
+        return self.encoding
+
+
+IDENTITY: Final = Point(None, IDENTITY_ENCODING)
+"""The identity O."""
+
+GENERATOR: Final = Point.mul_base(1)
+"""The standard generator G of secp256k1."""
