@@ -36,12 +36,16 @@ class Equivocation(LogInconsistent):
     """Two signed heads that cannot belong to one log: the log was forked or rewritten."""
 
 
-class InvalidHead(AuditError):
+class InvalidDocument(AuditError):
+    """A JSON document of audit/ does not have the shape protocol.md Part II gives it."""
+
+
+class InvalidEntry(InvalidDocument):
+    """A log entry does not have the shape its `type` requires, or is out of place."""
+
+
+class InvalidHead(InvalidDocument):
     """A signed tree head is malformed, wrongly signed, or goes back in time or size."""
-
-
-class InvalidEntry(AuditError):
-    """A log entry does not have the shape its `type` requires."""
 
 
 class InvalidTrackingCode(AuditError):

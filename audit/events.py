@@ -1,0 +1,180 @@
+"""Building log entries: the events of an election's life, one canonical JSON document each.
+
+protocol.md Part II, §II.1. Each entry is a canonical JSON object (protocol.md §I.3) with
+"type", "version": 1 and "index", its own position in the log, so that a moved entry is caught
+at the entry itself. Payloads that belong to ballots/ (manifest, trustee commitments, ballot,
+tally, decryption share, result) are carried as the JSON that ballots/ writes and are read by
+ballots/ in the verifier. No entry holds a name, an e-mail address or a plaintext vote.
+
+The builders return an `EntryFactory`: the store calls it with the index the entry gets,
+inside its append exclusion (audit/store.py), which is what lets a ballot's receipt sign its
+own log index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from audit.entries import RECEIPT_TYPE, EntryType, receipt_body
+from audit.errors import InvalidEntry
+from audit.head import timestamp_of
+from audit.shape import ID_PATTERN, PSEUDONYM_PATTERN
+from audit.store import EntryFactory
+from ballots.canonical import JSONObject, canonical_json
+from ballots.signing import SigningKey, VerifyingKey, sign_document
+
+
+class Serialisable(Protocol):
+    """A ballots/ object that writes itself as canonical JSON (manifest, ballot, tally, …)."""
+
+    def to_json(self) -> JSONObject:
+        """Return the object as a JSON object of protocol.md Part I."""
+        ...
+
+
+def _factory(entry_type: EntryType, fields: JSONObject) -> EntryFactory:
+    def make(index: int) -> bytes:
+        document = {"index": index, "type": str(entry_type), "version": 1, **fields}
+        return canonical_json(document)
+
+    # Serialise once now, so that a payload canonical JSON refuses fails before the append.
+    make(0)
+    return make
+
+
+def _pseudonym(pseudonym: str) -> str:
+    if not PSEUDONYM_PATTERN.fullmatch(pseudonym):
+        raise InvalidEntry("pseudonym", f"a pseudonym matches {PSEUDONYM_PATTERN.pattern}")
+    return pseudonym
+
+
+def election_created(
+    election: str,
+    manifest: Serialisable,
+    fingerprint: bytes,
+    log_key: VerifyingKey,
+    at: datetime,
+) -> EntryFactory:
+    """The first entry: the election id, its manifest and fingerprint (protocol.md §I.7) and
+    the Ed25519 key that signs this log's heads and receipts.
+
+    Raises `InvalidEntry` ("election", "fingerprint") for a malformed id or fingerprint.
+    """
+    if not ID_PATTERN.fullmatch(election):
+        raise InvalidEntry("election", f"an election id matches {ID_PATTERN.pattern}")
+    if len(fingerprint) != 32:
+        raise InvalidEntry("fingerprint", "an election fingerprint has 32 bytes")
+    return _factory(
+        EntryType.ELECTION_CREATED,
+        {
+            "at": timestamp_of(at),
+            "election": election,
+            "fingerprint": fingerprint.hex(),
+            "log_key": log_key.to_json(),
+            "manifest": manifest.to_json(),
+        },
+    )
+
+
+def trustee_commitments(trustee: int, commitments: Serialisable) -> EntryFactory:
+    """A trustee's published polynomial commitments with their proofs (protocol.md §I.10)."""
+    return _factory(
+        EntryType.TRUSTEE_COMMITMENTS, {"commitments": commitments.to_json(), "trustee": trustee}
+    )
+
+
+def electorate_frozen(pseudonyms: Iterable[str], at: datetime) -> EntryFactory:
+    """The frozen electorate when voting opens: its size and its sorted pseudonyms.
+
+    Raises `InvalidEntry` ("pseudonym") for a malformed or repeated pseudonym.
+    """
+    listed = sorted(_pseudonym(p) for p in pseudonyms)
+    if len(set(listed)) != len(listed):
+        raise InvalidEntry("pseudonym", "a pseudonym occurs twice in the electorate")
+    return _factory(
+        EntryType.ELECTORATE_FROZEN,
+        {"at": timestamp_of(at), "pseudonyms": listed, "size": len(listed)},
+    )
+
+
+def ballot_cast(
+    election: str, ballot: Serialisable, pseudonym: str, key: SigningKey
+) -> EntryFactory:
+    """A cast ballot: the encrypted ballot with its proofs, the voter's pseudonym, and the
+    server's signed receipt (a §I.4 document of type "receipt" over `receipt_body`). The
+    receipt in the entry is byte for byte the one the voter downloads.
+
+    The ballot must already have been validated by ballots/ (the web service refuses invalid
+    ballots before it appends). Raises `InvalidEntry` ("pseudonym").
+    """
+    ballot_json = ballot.to_json()
+    _pseudonym(pseudonym)
+
+    def make(index: int) -> bytes:
+        receipt = sign_document(
+            key, RECEIPT_TYPE, receipt_body(election, index, pseudonym, ballot_json)
+        )
+        return canonical_json(
+            {
+                "ballot": ballot_json,
+                "index": index,
+                "pseudonym": pseudonym,
+                "receipt": receipt.to_json(),
+                "type": str(EntryType.BALLOT_CAST),
+                "version": 1,
+            }
+        )
+
+    make(0)
+    return make
+
+
+def ballot_superseded(pseudonym: str, superseded: int, by: int) -> EntryFactory:
+    """The ballot at log index `superseded` no longer counts: `by` is the same voter's later
+    ballot. Raises `InvalidEntry` ("supersede") unless superseded < by."""
+    if not 0 <= superseded < by:
+        raise InvalidEntry("supersede", "a ballot is superseded by a later one")
+    return _factory(
+        EntryType.BALLOT_SUPERSEDED,
+        {"by": by, "pseudonym": _pseudonym(pseudonym), "superseded": superseded},
+    )
+
+
+def voting_closed(at: datetime, counted: int) -> EntryFactory:
+    """Voting closed: no ballot may follow; `counted` ballots (one per voter) are counted."""
+    return _factory(EntryType.VOTING_CLOSED, {"at": timestamp_of(at), "counted": counted})
+
+
+def encrypted_tally(tally: Serialisable, counted: int) -> EntryFactory:
+    """The homomorphic sum of the `counted` ballots (protocol.md §I.12)."""
+    return _factory(EntryType.ENCRYPTED_TALLY, {"counted": counted, "tally": tally.to_json()})
+
+
+def decryption_share(trustee: int, share: Serialisable) -> EntryFactory:
+    """One trustee's partial decryption of the tally with its proof (protocol.md §I.12)."""
+    return _factory(EntryType.DECRYPTION_SHARE, {"share": share.to_json(), "trustee": trustee})
+
+
+def result_published(result: Serialisable, at: datetime) -> EntryFactory:
+    """The announced result: counts per option and each question's outcome under its
+    majority rule (protocol.md §I.13)."""
+    return _factory(
+        EntryType.RESULT_PUBLISHED, {"at": timestamp_of(at), "result": result.to_json()}
+    )
+
+
+def officer_action(action: str, officer: str, at: datetime) -> EntryFactory:
+    """An election officer's action (opening, closing, starting the decryption, …).
+
+    `action` is an id such as "voting-opened"; `officer` an opaque officer id, never a name.
+    Raises `InvalidEntry` ("action", "officer") for malformed ids.
+    """
+    if not ID_PATTERN.fullmatch(action):
+        raise InvalidEntry("action", f"an action matches {ID_PATTERN.pattern}")
+    if not ID_PATTERN.fullmatch(officer):
+        raise InvalidEntry("officer", f"an officer id matches {ID_PATTERN.pattern}")
+    return _factory(
+        EntryType.OFFICER_ACTION, {"action": action, "at": timestamp_of(at), "officer": officer}
+    )
