@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -22,7 +22,6 @@ from audit.shape import (
     PSEUDONYM_PATTERN,
     as_object,
     check_version,
-    get_hex32,
     get_int,
     get_list,
     get_object,
@@ -51,8 +50,11 @@ MAX_ENTRY_BYTES: Final = 64 * 2**20
 MAX_ELECTORATE: Final = 1_000_000
 """Most pseudonyms an electorate-frozen entry may list."""
 
-MAX_TRUSTEES: Final = 255
-"""Trustees are numbered 1..255 (protocol.md §I.10)."""
+MAX_TRUSTEES: Final = 50
+"""Trustees are numbered 1..50 (protocol.md §I.10)."""
+
+MAX_QUESTIONS: Final = 100
+"""A manifest has at most 100 questions (protocol.md §I.7)."""
 
 
 _B64_KEY: Final = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -92,24 +94,24 @@ def receipt_body(election: str, index: int, pseudonym: str, ballot: JSONValue) -
 
 @dataclass(frozen=True, slots=True)
 class ElectionCreated:
-    """`election` id, `manifest` (§I.7 JSON), `fingerprint` (32 bytes, §I.7), `log_key` (the
-    server's Ed25519 key for heads and receipts), `at` (ms since the epoch, UTC)."""
+    """The log's first entry: `election_id` (also the log's id), `election` (the §I.7 election
+    document: manifest, election key and fingerprint), `log_key` (the server's Ed25519 key for
+    heads and receipts) and `at` (ms since the epoch, UTC)."""
 
     index: int
-    election: str
-    manifest: JSONObject
-    fingerprint: bytes
+    election_id: str
+    election: JSONObject
     log_key: VerifyingKey
     at: int
 
 
 @dataclass(frozen=True, slots=True)
 class TrusteeCommitments:
-    """`trustee` number and its `commitments` with proofs of knowledge (§I.10 JSON)."""
+    """Trustee `trustee`'s §I.10 `announcement`: coefficient commitments with their proofs."""
 
     index: int
     trustee: int
-    commitments: JSONObject
+    announcement: JSONObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +173,13 @@ class DecryptionShare:
 
 @dataclass(frozen=True, slots=True)
 class ResultPublished:
-    """The announced `result` (§I.13 JSON): counts and outcomes under each question's rule."""
+    """The announced result: the decrypted `tally` (§I.12 JSON, counts per option) and each
+    question's `outcomes` under its majority rule (§I.13 JSON), announced `at`."""
 
     index: int
     at: int
-    result: JSONObject
+    tally: JSONObject
+    outcomes: tuple[JSONObject, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,15 +206,15 @@ Entry = (
 )
 
 _FIELDS: Final[dict[EntryType, frozenset[str]]] = {
-    EntryType.ELECTION_CREATED: frozenset({"at", "election", "fingerprint", "log_key", "manifest"}),
-    EntryType.TRUSTEE_COMMITMENTS: frozenset({"commitments", "trustee"}),
+    EntryType.ELECTION_CREATED: frozenset({"at", "election", "election_id", "log_key"}),
+    EntryType.TRUSTEE_COMMITMENTS: frozenset({"announcement", "trustee"}),
     EntryType.ELECTORATE_FROZEN: frozenset({"at", "pseudonyms", "size"}),
     EntryType.BALLOT_CAST: frozenset({"ballot", "pseudonym", "receipt"}),
     EntryType.BALLOT_SUPERSEDED: frozenset({"by", "pseudonym", "superseded"}),
     EntryType.VOTING_CLOSED: frozenset({"at", "counted"}),
     EntryType.ENCRYPTED_TALLY: frozenset({"counted", "tally"}),
     EntryType.DECRYPTION_SHARE: frozenset({"share", "trustee"}),
-    EntryType.RESULT_PUBLISHED: frozenset({"at", "result"}),
+    EntryType.RESULT_PUBLISHED: frozenset({"at", "outcomes", "tally"}),
     EntryType.OFFICER_ACTION: frozenset({"action", "at", "officer"}),
 }
 _ENVELOPE: Final = frozenset({"index", "type", "version"})
@@ -262,9 +266,8 @@ def _election_created(obj: JSONObject, index: int, where: str) -> ElectionCreate
         raise InvalidEntry("log-key", f"{where}: {error}") from error
     return ElectionCreated(
         index=index,
-        election=get_str(obj, "election", where, InvalidEntry, ID_PATTERN),
-        manifest=get_object(obj, "manifest", where, InvalidEntry),
-        fingerprint=get_hex32(obj, "fingerprint", where, InvalidEntry),
+        election_id=get_str(obj, "election_id", where, InvalidEntry, ID_PATTERN),
+        election=get_object(obj, "election", where, InvalidEntry),
         log_key=log_key,
         at=_time(obj, where),
     )
@@ -309,12 +312,25 @@ def _superseded(obj: JSONObject, index: int, where: str) -> BallotSuperseded:
     )
 
 
+def _result_published(obj: JSONObject, index: int, where: str) -> ResultPublished:
+    outcomes = get_list(obj, "outcomes", where, InvalidEntry, MAX_QUESTIONS)
+    for position, outcome in enumerate(outcomes):
+        if not isinstance(outcome, Mapping):
+            raise InvalidEntry("shape", f"{where}.outcomes[{position}] is not an object")
+    return ResultPublished(
+        index=index,
+        at=_time(obj, where),
+        tally=get_object(obj, "tally", where, InvalidEntry),
+        outcomes=tuple(o for o in outcomes if isinstance(o, Mapping)),
+    )
+
+
 _READERS: Final[dict[EntryType, Callable[[JSONObject, int, str], Entry]]] = {
     EntryType.ELECTION_CREATED: _election_created,
     EntryType.TRUSTEE_COMMITMENTS: lambda obj, index, where: TrusteeCommitments(
         index=index,
         trustee=_trustee(obj, where),
-        commitments=get_object(obj, "commitments", where, InvalidEntry),
+        announcement=get_object(obj, "announcement", where, InvalidEntry),
     ),
     EntryType.ELECTORATE_FROZEN: _electorate_frozen,
     EntryType.BALLOT_CAST: _ballot_cast,
@@ -332,9 +348,7 @@ _READERS: Final[dict[EntryType, Callable[[JSONObject, int, str], Entry]]] = {
         trustee=_trustee(obj, where),
         share=get_object(obj, "share", where, InvalidEntry),
     ),
-    EntryType.RESULT_PUBLISHED: lambda obj, index, where: ResultPublished(
-        index=index, at=_time(obj, where), result=get_object(obj, "result", where, InvalidEntry)
-    ),
+    EntryType.RESULT_PUBLISHED: _result_published,
     EntryType.OFFICER_ACTION: lambda obj, index, where: OfficerAction(
         index=index,
         action=get_str(obj, "action", where, InvalidEntry, ID_PATTERN),

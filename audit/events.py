@@ -13,7 +13,7 @@ own log index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -51,37 +51,31 @@ def _pseudonym(pseudonym: str) -> str:
 
 
 def election_created(
-    election: str,
-    manifest: Serialisable,
-    fingerprint: bytes,
-    log_key: VerifyingKey,
-    at: datetime,
+    election_id: str, election: Serialisable, log_key: VerifyingKey, at: datetime
 ) -> EntryFactory:
-    """The first entry: the election id, its manifest and fingerprint (protocol.md §I.7) and
-    the Ed25519 key that signs this log's heads and receipts.
+    """The log's first entry, appended once the manifest is frozen and the key ceremony has
+    produced the election key: the §I.7 election document (manifest, key, fingerprint) and the
+    Ed25519 key that signs this log's heads and receipts. `election_id` is the log's id.
 
-    Raises `InvalidEntry` ("election", "fingerprint") for a malformed id or fingerprint.
+    Raises `InvalidEntry` ("election") for a malformed id.
     """
-    if not ID_PATTERN.fullmatch(election):
+    if not ID_PATTERN.fullmatch(election_id):
         raise InvalidEntry("election", f"an election id matches {ID_PATTERN.pattern}")
-    if len(fingerprint) != 32:
-        raise InvalidEntry("fingerprint", "an election fingerprint has 32 bytes")
     return _factory(
         EntryType.ELECTION_CREATED,
         {
             "at": timestamp_of(at),
-            "election": election,
-            "fingerprint": fingerprint.hex(),
+            "election": election.to_json(),
+            "election_id": election_id,
             "log_key": log_key.to_json(),
-            "manifest": manifest.to_json(),
         },
     )
 
 
-def trustee_commitments(trustee: int, commitments: Serialisable) -> EntryFactory:
-    """A trustee's published polynomial commitments with their proofs (protocol.md §I.10)."""
+def trustee_commitments(trustee: int, announcement: Serialisable) -> EntryFactory:
+    """Trustee `trustee`'s §I.10 announcement: its coefficient commitments and their proofs."""
     return _factory(
-        EntryType.TRUSTEE_COMMITMENTS, {"commitments": commitments.to_json(), "trustee": trustee}
+        EntryType.TRUSTEE_COMMITMENTS, {"announcement": announcement.to_json(), "trustee": trustee}
     )
 
 
@@ -157,11 +151,18 @@ def decryption_share(trustee: int, share: Serialisable) -> EntryFactory:
     return _factory(EntryType.DECRYPTION_SHARE, {"share": share.to_json(), "trustee": trustee})
 
 
-def result_published(result: Serialisable, at: datetime) -> EntryFactory:
-    """The announced result: counts per option and each question's outcome under its
-    majority rule (protocol.md §I.13)."""
+def result_published(
+    tally: Serialisable, outcomes: Sequence[Serialisable], at: datetime
+) -> EntryFactory:
+    """The announced result: the decrypted tally (§I.12) and each question's outcome under
+    its majority rule (§I.13)."""
     return _factory(
-        EntryType.RESULT_PUBLISHED, {"at": timestamp_of(at), "result": result.to_json()}
+        EntryType.RESULT_PUBLISHED,
+        {
+            "at": timestamp_of(at),
+            "outcomes": [o.to_json() for o in outcomes],
+            "tally": tally.to_json(),
+        },
     )
 
 

@@ -23,7 +23,7 @@ ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 HEX32_PATTERN: Final = re.compile(r"[0-9a-f]{64}")
 """A 32-byte digest as lower-case hex."""
 
-PSEUDONYM_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,128}")
+PSEUDONYM_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """A voter pseudonym as it appears on the record (opaque, per election)."""
 
 MAX_SAFE_INTEGER: Final = 2**53 - 1

@@ -53,8 +53,8 @@ def test_every_entry_type_round_trips() -> None:
     p = Payload({"x": 1})
     cases: list[tuple[Callable[[int], bytes], object]] = [
         (
-            events.election_created("alv-2026", p, b"\x01" * 32, KEY.verifying_key(), NOW),
-            ElectionCreated(7, "alv-2026", {"x": 1}, b"\x01" * 32, KEY.verifying_key(), STAMP),
+            events.election_created("alv-2026", p, KEY.verifying_key(), NOW),
+            ElectionCreated(7, "alv-2026", {"x": 1}, KEY.verifying_key(), STAMP),
         ),
         (events.trustee_commitments(2, p), TrusteeCommitments(7, 2, {"x": 1})),
         (
@@ -65,7 +65,10 @@ def test_every_entry_type_round_trips() -> None:
         (events.voting_closed(NOW, 12), VotingClosed(7, STAMP, 12)),
         (events.encrypted_tally(p, 12), EncryptedTally(7, 12, {"x": 1})),
         (events.decryption_share(3, p), DecryptionShare(7, 3, {"x": 1})),
-        (events.result_published(p, NOW), ResultPublished(7, STAMP, {"x": 1})),
+        (
+            events.result_published(p, [p, Payload({"y": 2})], NOW),
+            ResultPublished(7, STAMP, {"x": 1}, ({"x": 1}, {"y": 2})),
+        ),
         (
             events.officer_action("voting-opened", "officer-1", NOW),
             OfficerAction(7, "voting-opened", "officer-1", STAMP),
@@ -99,14 +102,8 @@ def test_entries_of_different_types_never_share_bytes() -> None:
     ("make", "check"),
     [
         (
-            lambda: events.election_created(
-                "Bad Id", Payload({}), bytes(32), KEY.verifying_key(), NOW
-            ),
+            lambda: events.election_created("Bad Id", Payload({}), KEY.verifying_key(), NOW),
             "election",
-        ),
-        (
-            lambda: events.election_created("e", Payload({}), bytes(31), KEY.verifying_key(), NOW),
-            "fingerprint",
         ),
         (lambda: events.electorate_frozen(["a", "a"], NOW), "pseudonym"),
         (lambda: events.electorate_frozen(["with space"], NOW), "pseudonym"),
@@ -167,22 +164,24 @@ def _valid(factory: Callable[[int], bytes]) -> dict[str, object]:
         (events.electorate_frozen(["a", "b"], NOW), {"pseudonyms": ["a", 1]}, "pseudonym"),
         (events.electorate_frozen(["a", "b"], NOW), {"pseudonyms": "ab"}, "shape"),
         (events.trustee_commitments(1, Payload({})), {"trustee": 0}, "range"),
-        (events.trustee_commitments(1, Payload({})), {"commitments": []}, "shape"),
+        (events.trustee_commitments(1, Payload({})), {"announcement": []}, "shape"),
         (
-            events.election_created("e", Payload({}), bytes(32), KEY.verifying_key(), NOW),
+            events.election_created("e", Payload({}), KEY.verifying_key(), NOW),
             {"log_key": "A" * 42},
             "format",
         ),
         (
-            events.election_created("e", Payload({}), bytes(32), KEY.verifying_key(), NOW),
+            events.election_created("e", Payload({}), KEY.verifying_key(), NOW),
             {"log_key": "A" * 42 + "B"},
             "log-key",
         ),
         (
-            events.election_created("e", Payload({}), bytes(32), KEY.verifying_key(), NOW),
-            {"fingerprint": "zz" * 32},
+            events.election_created("e", Payload({}), KEY.verifying_key(), NOW),
+            {"election_id": "E"},
             "format",
         ),
+        (events.result_published(Payload({}), [], NOW), {"outcomes": [1]}, "shape"),
+        (events.result_published(Payload({}), [], NOW), {"outcomes": {}}, "shape"),
         (events.ballot_cast("e", Payload({}), "p", KEY), {"receipt": {"body": {}}}, "receipt"),
         (events.ballot_cast("e", Payload({}), "p", KEY), {"pseudonym": "p q"}, "format"),
         (events.ballot_superseded("p", 1, 2), {"by": "2"}, "shape"),
