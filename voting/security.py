@@ -36,6 +36,17 @@ class Access(StrEnum):
     ADMIN = Role.ADMIN.value
 
 
+#: Which roles pass each role-based level. Administrators run imports and member lists
+#: with the election officers; moderation and trusteeship stay with their holders.
+ROLES_ADMITTED: Final[dict[Access, frozenset[Role]]] = {
+    Access.CANDIDATE: frozenset({Role.CANDIDATE}),
+    Access.MODERATOR: frozenset({Role.MODERATOR}),
+    Access.TRUSTEE: frozenset({Role.TRUSTEE}),
+    Access.OFFICER: frozenset({Role.OFFICER, Role.ADMIN}),
+    Access.ADMIN: frozenset({Role.ADMIN}),
+}
+
+
 def access(level: Access) -> Callable[[F], F]:
     """Declare who may call a view."""
 
@@ -88,7 +99,7 @@ def enforce_access() -> WerkzeugResponse | None:
         return redirect(url_for("accounts.second_factor_setup"))
     if level is Access.MEMBER:
         return None
-    if Role(level.value) not in current_user.account.role_set():
+    if not ROLES_ADMITTED[level] & current_user.account.role_set():
         abort(403)
     return None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from voting.accounts.credentials import MAX_PASSWORD_LENGTH
@@ -12,6 +12,7 @@ from voting.members.models import TIME_ZONES
 
 REQUIRED_EMAIL = _l("Enter your e-mail address.")
 REQUIRED_PASSWORD = _l("Enter your password.")
+TOO_LONG = _l("Use at most %(max)d characters.")
 
 
 class LoginForm(StembusForm):
@@ -24,7 +25,10 @@ class LoginForm(StembusForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(REQUIRED_PASSWORD), Length(max=MAX_PASSWORD_LENGTH)],
+        validators=[
+            InputRequired(REQUIRED_PASSWORD),
+            Length(max=MAX_PASSWORD_LENGTH, message=TOO_LONG),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
@@ -56,12 +60,18 @@ class NewPasswordForm(StembusForm):
 
     password = PasswordField(
         _l("New password"),
-        validators=[InputRequired(_l("Choose a password.")), Length(max=MAX_PASSWORD_LENGTH)],
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=TOO_LONG),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     confirmation = PasswordField(
         _l("New password again"),
-        validators=[InputRequired(_l("Type the password again.")), Length(max=MAX_PASSWORD_LENGTH)],
+        validators=[
+            InputRequired(_l("Type the password again.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=TOO_LONG),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -71,7 +81,10 @@ class ChangePasswordForm(NewPasswordForm):
 
     current_password = PasswordField(
         _l("Current password"),
-        validators=[InputRequired(REQUIRED_PASSWORD), Length(max=MAX_PASSWORD_LENGTH)],
+        validators=[
+            InputRequired(REQUIRED_PASSWORD),
+            Length(max=MAX_PASSWORD_LENGTH, message=TOO_LONG),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -95,7 +108,10 @@ class PasswordConfirmForm(StembusForm):
 
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(REQUIRED_PASSWORD), Length(max=MAX_PASSWORD_LENGTH)],
+        validators=[
+            InputRequired(REQUIRED_PASSWORD),
+            Length(max=MAX_PASSWORD_LENGTH, message=TOO_LONG),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -103,11 +119,13 @@ class PasswordConfirmForm(StembusForm):
 class PreferencesForm(StembusForm):
     """Language and time zone."""
 
-    locale = SelectField(_l("Language"), choices=[("nl", "Nederlands"), ("en", "English")])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
+    )
     timezone = SelectField(
         _l("Time zone"),
         choices=[
-            (TIME_ZONES[0], _l("European Netherlands (Amsterdam)")),
-            (TIME_ZONES[1], _l("Caribbean Netherlands (Kralendijk)")),
+            SelectChoice(TIME_ZONES[0], _l("European Netherlands (Amsterdam)")),
+            SelectChoice(TIME_ZONES[1], _l("Caribbean Netherlands (Kralendijk)")),
         ],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from voting.admin.services import GRANTABLE_ROLES
@@ -25,7 +25,7 @@ class GrantRoleForm(StembusForm):
         _l("Member number"), validators=[DataRequired(_l("Enter a member number.")), Length(max=32)]
     )
     role = SelectField(
-        _l("Role"), choices=[(r.value, ROLE_LABELS[r.value]) for r in GRANTABLE_ROLES]
+        _l("Role"), choices=[SelectChoice(r.value, ROLE_LABELS[r.value]) for r in GRANTABLE_ROLES]
     )
     branch = SelectField(_l("Only for branch (election officers)"), coerce=str)
 
@@ -45,8 +45,8 @@ class BranchForm(StembusForm):
     timezone = SelectField(
         _l("Time zone"),
         choices=[
-            (TIME_ZONES[0], _l("European Netherlands (Amsterdam)")),
-            (TIME_ZONES[1], _l("Caribbean Netherlands (Kralendijk)")),
+            SelectChoice(TIME_ZONES[0], _l("European Netherlands (Amsterdam)")),
+            SelectChoice(TIME_ZONES[1], _l("Caribbean Netherlands (Kralendijk)")),
         ],
     )
 

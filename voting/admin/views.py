@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
 
 from voting.accounts.models import Account, Role, RoleGrant
 from voting.accounts.services import disable_account, enable_account
@@ -30,9 +31,11 @@ def index() -> Reply:
     return render_template("admin/index.html")
 
 
-def _branch_choices() -> list[tuple[str, str]]:
+def _branch_choices() -> list[SelectChoice]:
     branches = request_session().scalars(select(Branch).order_by(Branch.name))
-    return [("", _("All branches"))] + [(str(b.id), b.name) for b in branches]
+    return [SelectChoice("", _("All branches"))] + [
+        SelectChoice(str(b.id), b.name) for b in branches
+    ]
 
 
 @bp.route("/roles", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
 
 from voting.accounts.identity import auth_config
 from voting.accounts.invitations import invite_members
@@ -57,7 +58,9 @@ def index() -> Reply:
         if allowed is None or b.id in allowed
     ]
     form = MemberSearchForm(request.args)
-    form.branch.choices = [("", _("All branches"))] + [(str(b.id), b.name) for b in branches]
+    form.branch.choices = [SelectChoice("", _("All branches"))] + [
+        SelectChoice(str(b.id), b.name) for b in branches
+    ]
     page = max(1, request.args.get("page", 1, type=int) or 1)
     branch_id = int(form.branch.data) if form.validate() and form.branch.data else None
     members, total = visible_members(

@@ -1,0 +1,197 @@
+"""Every route, every role against one policy table (THREATS T23).
+
+The table below is the policy. A route that exists in the app but not in the table fails
+`test_every_route_has_a_row`, so a new route cannot ship without a decision about who
+may use it. Each case signs in as the role (with the second step where the role needs
+it) and checks that the server allows or refuses, whatever the page shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests import factories
+from tests.voting.web import page_token, sign_in
+from voting.accounts.identity import auth_config
+from voting.accounts.models import AccountToken, AuthSession, Role, RoleGrant, TokenPurpose
+from voting.accounts.services import issue_token
+from voting.members.models import ImportBatch
+
+ROLES = (
+    "anonymous",
+    "member",
+    "other_branch",
+    "candidate",
+    "moderator",
+    "trustee",
+    "officer",
+    "admin",
+)
+ALLOW, DENY = "allow", "deny"
+
+
+def everyone() -> dict[str, str]:
+    return dict.fromkeys(ROLES, ALLOW)
+
+
+def signed_in() -> dict[str, str]:
+    return {role: DENY if role == "anonymous" else ALLOW for role in ROLES}
+
+
+def only(*allowed: str) -> dict[str, str]:
+    return {role: ALLOW if role in allowed else DENY for role in ROLES}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # may hold {member_id}, {session_id}, {grant_id}, {batch_id}, {token}
+    expected: dict[str, str]
+
+
+OFFICERS = only("officer", "admin")
+POLICY: dict[str, Route] = {
+    "static": Route("GET", "/static/css/stembus.css", everyone()),
+    "pages.home": Route("GET", "/", everyone()),
+    "pages.healthz": Route("GET", "/healthz", everyone()),
+    "pages.language": Route("POST", "/language", everyone()),
+    "pages.privacy": Route("GET", "/privacy", everyone()),
+    "pages.accessibility": Route("GET", "/accessibility", everyone()),
+    "accounts.login": Route("GET", "/login", everyone()),
+    "accounts.logout": Route("POST", "/logout", signed_in()),
+    "accounts.second_factor": Route("GET", "/login/second-factor", signed_in()),
+    "accounts.second_factor_setup": Route("GET", "/account/second-factor/setup", signed_in()),
+    "accounts.second_factor_disable": Route("POST", "/account/second-factor/disable", signed_in()),
+    "accounts.recovery_codes": Route("POST", "/account/recovery-codes", signed_in()),
+    "accounts.invitation": Route("GET", "/invitation/{token}", everyone()),
+    "accounts.reset_request": Route("GET", "/reset", everyone()),
+    "accounts.reset": Route("GET", "/reset/{reset_token}", everyone()),
+    "accounts.overview": Route("GET", "/account", signed_in()),
+    "accounts.preferences": Route("POST", "/account/preferences", signed_in()),
+    "accounts.password": Route("GET", "/account/password", signed_in()),
+    "accounts.sessions": Route("GET", "/account/sessions", signed_in()),
+    "accounts.end_one_session": Route("POST", "/account/sessions/{session_id}/end", signed_in()),
+    "accounts.end_other_sessions": Route("POST", "/account/sessions/end-others", signed_in()),
+    "accounts.my_data": Route("GET", "/account/data", signed_in()),
+    "accounts.my_data_download": Route("GET", "/account/data.json", signed_in()),
+    "members.index": Route("GET", "/members", OFFICERS),
+    "members.detail": Route("GET", "/members/{member_id}", OFFICERS),
+    "members.invite_one": Route("POST", "/members/{member_id}/invite", OFFICERS),
+    "members.invite_all": Route("POST", "/members/invite", OFFICERS),
+    "members.export": Route("GET", "/members/export.csv", OFFICERS),
+    "members.import_upload": Route("GET", "/members/import", OFFICERS),
+    "members.import_preview": Route("GET", "/members/import/{batch_id}", OFFICERS),
+    "members.import_apply": Route("POST", "/members/import/{batch_id}/apply", OFFICERS),
+    # Branch pages: the branch's own members and officers; not members of other branches.
+    "members.branch": Route("GET", "/branches/utrecht", {**signed_in(), "other_branch": DENY}),
+    "admin.index": Route("GET", "/admin/", only("admin")),
+    "admin.roles": Route("GET", "/admin/roles", only("admin")),
+    "admin.revoke": Route("POST", "/admin/roles/{grant_id}/revoke", only("admin")),
+    "admin.branches": Route("GET", "/admin/branches", only("admin")),
+    "admin.disable": Route("POST", "/admin/members/{member_id}/disable", only("admin")),
+    "admin.enable": Route("POST", "/admin/members/{member_id}/enable", only("admin")),
+    "admin.events": Route("GET", "/admin/events", only("admin")),
+}
+
+ROLE_GRANTS: dict[str, tuple[Role, ...]] = {
+    "member": (),
+    "other_branch": (),
+    "candidate": (Role.CANDIDATE,),
+    "moderator": (Role.MODERATOR,),
+    "trustee": (Role.TRUSTEE,),
+    "officer": (Role.OFFICER,),
+    "admin": (Role.ADMIN,),
+}
+
+
+def test_every_route_has_a_row(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(POLICY), (
+        f"routes without a policy row: {sorted(endpoints - set(POLICY))}; "
+        f"rows without a route: {sorted(set(POLICY) - endpoints)}"
+    )
+
+
+def _arrange(app: Flask, db: Session, role: str) -> tuple[FlaskClient, dict[str, object]]:
+    """Sign in as `role`; make the objects the route arguments refer to."""
+    with app.app_context():
+        auth = auth_config()
+    subject = factories.account(db, auth, name="Subject Person", branch_code="utrecht")
+    admin = factories.account(db, auth, roles=(Role.ADMIN,), totp=True, branch_code="utrecht")
+    grant = db.scalar(select(RoleGrant).where(RoleGrant.account_id == admin.id))
+    batch = ImportBatch(
+        filename="x.csv", sha256="0" * 64, content=b"lidnummer;naam\n", created_at=factories.NOW
+    )
+    db.add(batch)
+    token = issue_token(
+        db, subject, TokenPurpose.INVITATION, factories.NOW, auth.invitation_lifetime * 1000
+    )
+    reset_token = issue_token(
+        db, subject, TokenPurpose.RESET, factories.NOW, auth.reset_lifetime * 100000
+    )
+    db.commit()
+    client = app.test_client()
+    args: dict[str, object] = {
+        "member_id": subject.member_id,
+        "grant_id": grant.id if grant else 0,
+        "batch_id": batch.id,
+        "token": token,
+        "reset_token": reset_token,
+        "session_id": 0,
+    }
+    if role != "anonymous":
+        branch_code = "groningen" if role == "other_branch" else "utrecht"
+        grants = ROLE_GRANTS[role]
+        needs_totp = any(
+            g in {Role.MODERATOR, Role.TRUSTEE, Role.OFFICER, Role.ADMIN} for g in grants
+        )
+        actor = factories.account(db, auth, roles=grants, totp=needs_totp, branch_code=branch_code)
+        secret = factories.totp_secret(auth, actor) if needs_totp else None
+        sign_in(client, actor.member.email, factories.PASSWORD, secret)
+        own = db.scalar(
+            select(AuthSession).where(
+                AuthSession.account_id == actor.id, AuthSession.ended_at.is_(None)
+            )
+        )
+        args["session_id"] = own.id if own else 0
+    assert (
+        db.scalar(select(AccountToken).where(AccountToken.purpose == TokenPurpose.INVITATION))
+        is not None
+    )
+    return client, args
+
+
+def _is_denied(role: str, status: int, location: str) -> bool:
+    if role == "anonymous":
+        return status == 302 and location.startswith("/login")
+    return status == 403
+
+
+CASES = [(endpoint, role) for endpoint in POLICY for role in ROLES]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
+def test_route_allows_or_refuses_role(app: Flask, db: Session, endpoint: str, role: str) -> None:
+    route = POLICY[endpoint]
+    client, args = _arrange(app, db, role)
+    path = route.path.format(**args)
+    if route.method == "GET":
+        response = client.get(path)
+    else:
+        token = page_token(client, "/privacy")
+        response = client.post(path, data={"csrf_token": token})
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    response.close()  # static files are streamed from an open file
+    denied = _is_denied(role, status, location)
+    if route.expected[role] == DENY:
+        assert denied, f"{role} reached {endpoint}: {status} {location}"
+    else:
+        assert not denied, f"{role} was refused {endpoint}: {status} {location}"
+        assert status < 500, f"{endpoint} failed for {role}: {status}"
