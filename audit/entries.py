@@ -29,20 +29,14 @@ from audit.shape import (
 )
 from ballots.canonical import (
     JSONObject,
-    JSONValue,
     b64decode,
-    canonical_json,
     parse_canonical_json,
 )
-from ballots.encoding import data, hash_bytes
 from ballots.errors import BallotsError
 from ballots.signing import SignedDocument, VerifyingKey
 
 RECEIPT_TYPE: Final = "receipt"
 """The §I.4 document type of the server's signature on a cast ballot."""
-
-TAG_RECEIPT_BALLOT: Final = "stembus/v1/receipt/ballot"
-"""Domain tag of the ballot digest a receipt signs (protocol.md §II.1)."""
 
 MAX_ENTRY_BYTES: Final = 64 * 2**20
 """Largest entry (an electorate of a million pseudonyms fits)."""
@@ -76,17 +70,12 @@ class EntryType(StrEnum):
     OFFICER_ACTION = "officer-action"
 
 
-def ballot_digest(ballot: JSONValue) -> bytes:
-    """H(TAG_RECEIPT_BALLOT, bytes(canonical(ballot))): what a receipt signs of the ballot."""
-    return hash_bytes(TAG_RECEIPT_BALLOT, data(canonical_json(ballot)))
-
-
-def receipt_body(election: str, index: int, pseudonym: str, ballot: JSONValue) -> JSONObject:
+def receipt_body(election_id: str, index: int, pseudonym: str, digest: bytes) -> JSONObject:
     """The body the server signs for a cast ballot (protocol.md §II.1): the election, the log
-    index, the pseudonym and the digest of the canonical ballot."""
+    index, the pseudonym and the ballot's digest (§I.8, `Ballot.digest`)."""
     return {
-        "ballot": ballot_digest(ballot).hex(),
-        "election": election,
+        "ballot": digest.hex(),
+        "election": election_id,
         "index": index,
         "pseudonym": pseudonym,
     }

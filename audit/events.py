@@ -34,6 +34,19 @@ class Serialisable(Protocol):
         ...
 
 
+class CastBallot(Serialisable, Protocol):
+    """A ballots/ `Ballot`: its JSON, its pseudonym and its digest (§I.8)."""
+
+    @property
+    def pseudonym(self) -> str:
+        """The voter's pseudonym the ballot's proofs are bound to."""
+        ...
+
+    def digest(self) -> bytes:
+        """H(TAG_BALLOT_DIGEST, bytes(canonical(ballot)))."""
+        ...
+
+
 def _factory(entry_type: EntryType, fields: JSONObject) -> EntryFactory:
     def make(index: int) -> bytes:
         document = {"index": index, "type": str(entry_type), "version": 1, **fields}
@@ -93,22 +106,22 @@ def electorate_frozen(pseudonyms: Iterable[str], at: datetime) -> EntryFactory:
     )
 
 
-def ballot_cast(
-    election: str, ballot: Serialisable, pseudonym: str, key: SigningKey
-) -> EntryFactory:
-    """A cast ballot: the encrypted ballot with its proofs, the voter's pseudonym, and the
-    server's signed receipt (a §I.4 document of type "receipt" over `receipt_body`). The
-    receipt in the entry is byte for byte the one the voter downloads.
+def ballot_cast(election_id: str, ballot: CastBallot, key: SigningKey) -> EntryFactory:
+    """A cast ballot: the encrypted ballot with its proofs (§I.8), its pseudonym, and the
+    server's signed receipt (a §I.4 document of type "receipt" over `receipt_body`: election,
+    log index, pseudonym and ballot digest). The receipt in the entry is byte for byte the one
+    the voter downloads.
 
     The ballot must already have been validated by ballots/ (the web service refuses invalid
-    ballots before it appends). Raises `InvalidEntry` ("pseudonym").
+    or copied ballots before it appends). Raises `InvalidEntry` ("pseudonym").
     """
     ballot_json = ballot.to_json()
-    _pseudonym(pseudonym)
+    pseudonym = _pseudonym(ballot.pseudonym)
+    digest = ballot.digest()
 
     def make(index: int) -> bytes:
         receipt = sign_document(
-            key, RECEIPT_TYPE, receipt_body(election, index, pseudonym, ballot_json)
+            key, RECEIPT_TYPE, receipt_body(election_id, index, pseudonym, digest)
         )
         return canonical_json(
             {

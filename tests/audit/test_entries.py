@@ -3,6 +3,7 @@ every malformed envelope or field is refused by name."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +46,20 @@ class Payload:
         return self.value
 
 
+@dataclass(frozen=True)
+class CastPayload:
+    """Stands for a ballots/ Ballot: JSON, pseudonym and digest."""
+
+    value: JSONObject
+    pseudonym: str
+
+    def to_json(self) -> JSONObject:
+        return self.value
+
+    def digest(self) -> bytes:
+        return hashlib.sha256(canonical_json(self.value)).digest()
+
+
 def _read(factory: Callable[[int], bytes], index: int = 7) -> object:
     return parse_entry(factory(index), index)
 
@@ -81,15 +96,16 @@ def test_every_entry_type_round_trips() -> None:
 
 
 def test_a_cast_ballot_carries_a_receipt_signed_over_its_own_index() -> None:
-    factory = events.ballot_cast("alv-2026", Payload({"q": [1, 2]}), "p-1", KEY)
+    ballot = CastPayload({"q": [1, 2]}, "p-1")
+    factory = events.ballot_cast("alv-2026", ballot, KEY)
     entry = _read(factory, 9)
     assert isinstance(entry, BallotCast)
     assert entry.pseudonym == "p-1"
     assert entry.ballot == {"q": [1, 2]}
     assert entry.receipt.doc_type == RECEIPT_TYPE
     body = verify_document(entry.receipt, KEY.verifying_key(), doc_type=RECEIPT_TYPE)
-    assert body == receipt_body("alv-2026", 9, "p-1", {"q": [1, 2]})
-    assert receipt_body("alv-2026", 9, "p-1", {"q": [1, 3]})["ballot"] != body["ballot"]
+    assert body == receipt_body("alv-2026", 9, "p-1", ballot.digest())
+    assert body["ballot"] == ballot.digest().hex()
     assert _read(factory, 10) != entry
 
 
@@ -107,7 +123,7 @@ def test_entries_of_different_types_never_share_bytes() -> None:
         ),
         (lambda: events.electorate_frozen(["a", "a"], NOW), "pseudonym"),
         (lambda: events.electorate_frozen(["with space"], NOW), "pseudonym"),
-        (lambda: events.ballot_cast("e", Payload({}), "", KEY), "pseudonym"),
+        (lambda: events.ballot_cast("e", CastPayload({}, ""), KEY), "pseudonym"),
         (lambda: events.ballot_superseded("a", 5, 5), "supersede"),
         (lambda: events.ballot_superseded("a", -1, 5), "supersede"),
         (lambda: events.officer_action("Opened!", "officer-1", NOW), "action"),
@@ -182,8 +198,8 @@ def _valid(factory: Callable[[int], bytes]) -> dict[str, object]:
         ),
         (events.result_published(Payload({}), [], NOW), {"outcomes": [1]}, "shape"),
         (events.result_published(Payload({}), [], NOW), {"outcomes": {}}, "shape"),
-        (events.ballot_cast("e", Payload({}), "p", KEY), {"receipt": {"body": {}}}, "receipt"),
-        (events.ballot_cast("e", Payload({}), "p", KEY), {"pseudonym": "p q"}, "format"),
+        (events.ballot_cast("e", CastPayload({}, "p"), KEY), {"receipt": {"body": {}}}, "receipt"),
+        (events.ballot_cast("e", CastPayload({}, "p"), KEY), {"pseudonym": "p q"}, "format"),
         (events.ballot_superseded("p", 1, 2), {"by": "2"}, "shape"),
     ],
 )
