@@ -24,6 +24,7 @@ JSONObject: TypeAlias = Mapping[str, JSONValue]
 MAX_SAFE_INTEGER: Final = 2**53 - 1
 MAX_DEPTH: Final = 32
 _MAX_INT_DIGITS: Final = 16
+_FROM_URLSAFE: Final = bytes.maketrans(b"-_", b"+/")
 _B64_ALPHABET: Final = frozenset(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 )
@@ -146,10 +147,12 @@ def b64decode(
     raw_text = value.encode("ascii")
     if len(raw_text) % 4 == 1 or not _B64_ALPHABET.issuperset(raw_text):
         raise InvalidEncoding("base64", field=field)
+    standard = raw_text.translate(_FROM_URLSAFE) + b"=" * (-len(raw_text) % 4)
     try:
-        raw = base64.urlsafe_b64decode(raw_text + b"=" * (-len(raw_text) % 4))
+        raw = binascii.a2b_base64(standard, strict_mode=True)
     except binascii.Error:  # pragma: no cover - the alphabet and length checks above exclude it
         raise InvalidEncoding("base64", field=field) from None
-    if b64encode(raw) != value:
+    # Only the canonical text (zero trailing bits) re-encodes to itself.
+    if binascii.b2a_base64(raw, newline=False) != standard:
         raise InvalidEncoding("base64", field=field, detail="non-zero trailing bits")
     return raw

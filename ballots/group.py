@@ -92,7 +92,8 @@ class Point:
     encoding: bytes
 
     @classmethod
-    def _of(cls, key: PublicKey) -> Point:
+    def of_key(cls, key: PublicKey) -> Point:
+        """Wrap a key computed by libsecp256k1 (never one parsed from outside bytes)."""
         return cls(key, key.format())
 
     @classmethod
@@ -132,7 +133,7 @@ class Point:
             raise InvalidScalar("scalar-range")
         if k == 0:
             return IDENTITY
-        return cls._of(PublicKey.from_valid_secret(_key_bytes(k)))
+        return cls.of_key(PublicKey.from_valid_secret(_key_bytes(k)))
 
     @staticmethod
     def sum(points: Iterable[Point]) -> Point:
@@ -141,9 +142,9 @@ class Point:
         if not keys:
             return IDENTITY
         if len(keys) == 1:
-            return Point._of(keys[0])
+            return Point.of_key(keys[0])
         try:
-            return Point._of(PublicKey.combine_keys(keys))
+            return Point.of_key(PublicKey.combine_keys(keys))
         except ValueError:
             # libsecp256k1 reports a sum equal to the point at infinity as an error.
             return IDENTITY
@@ -159,7 +160,7 @@ class Point:
             raise InvalidScalar("scalar-range")
         if k == 0 or self.key is None:
             return IDENTITY
-        return Point._of(self.key.multiply(_key_bytes(k)))
+        return Point.of_key(self.key.multiply(_key_bytes(k)))
 
     def __add__(self, other: Point) -> Point:
         return Point.sum((self, other))

@@ -1,0 +1,322 @@
+"""Encrypted ballots: encryption with proofs, strict parsing and validation.
+
+Implements docs/protocol.md §I.8: one exponential ElGamal ciphertext per option with a
+disjunctive 0/1 proof (Cramer-Damgard-Schoenmakers 1994), one [min, max] proof per question on
+the sum of its options, strong Fiat-Shamir over the election fingerprint, key, pseudonym, ids
+and ciphertexts (Bernhard-Pereira-Warinschi 2012), batch verification (Bellare-Garay-Rabin
+1998), and the copy check against re-cast ciphertexts (Cortier-Smyth 2011). Shape and sizes are
+checked before any group operation (THREATS T07, T10).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ballots import _fields as f
+from ballots.canonical import (
+    JSONObject,
+    JSONValue,
+    b64decode,
+    b64encode,
+    canonical_json,
+    parse_canonical_json,
+)
+from ballots.election import Election
+from ballots.elgamal import Ciphertext
+from ballots.encoding import (
+    TAG_BALLOT_DIGEST,
+    TAG_OPTION_PROOF,
+    TAG_SELECTION_PROOF,
+    data,
+    hash_bytes,
+    integer,
+    items,
+    point,
+    text,
+)
+from ballots.errors import BallotsError, InvalidBallot
+from ballots.manifest import Question
+from ballots.proofs import (
+    BRANCH_BYTES,
+    RangeProof,
+    RangeStatement,
+)
+
+PSEUDONYM_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_OPTION_KEYS: Final = frozenset({"id", "alpha", "beta", "proof"})
+_QUESTION_KEYS: Final = frozenset({"id", "options", "selections_proof"})
+_BALLOT_KEYS: Final = frozenset({"version", "election_id", "fingerprint", "pseudonym", "questions"})
+
+
+def max_ballot_bytes(election: Election) -> int:
+    """The largest canonical JSON a ballot for `election` may have: 64 KiB + 2 KiB per option."""
+    return 65536 + 2048 * sum(len(q.options) for q in election.manifest.questions)
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedOption:
+    """One option's ciphertext (alpha, beta) with its 0/1 proof (§I.8)."""
+
+    id: str
+    ciphertext: Ciphertext
+    proof: RangeProof
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedQuestion:
+    """One question's options and the [min, max] proof on their sum (§I.8)."""
+
+    id: str
+    options: tuple[EncryptedOption, ...]
+    selections_proof: RangeProof
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    """An encrypted ballot (§I.8). Build it with `encrypt_ballot` or `Ballot.from_json`.
+
+    `fingerprint` is the election fingerprint F; `pseudonym` the voter's pseudonym on the
+    public record.
+    """
+
+    election_id: str
+    fingerprint: bytes
+    pseudonym: str
+    questions: tuple[EncryptedQuestion, ...]
+
+    def to_json(self) -> JSONObject:
+        """The §I.8 ballot document."""
+        return {
+            "version": 1,
+            "election_id": self.election_id,
+            "fingerprint": b64encode(self.fingerprint),
+            "pseudonym": self.pseudonym,
+            "questions": [
+                {
+                    "id": q.id,
+                    "options": [
+                        {
+                            "id": o.id,
+                            "alpha": b64encode(o.ciphertext.alpha.encoding),
+                            "beta": b64encode(o.ciphertext.beta.encoding),
+                            "proof": b64encode(o.proof.to_bytes()),
+                        }
+                        for o in q.options
+                    ],
+                    "selections_proof": b64encode(q.selections_proof.to_bytes()),
+                }
+                for q in self.questions
+            ],
+        }
+
+    def digest(self) -> bytes:
+        """H(TAG_BALLOT_DIGEST, bytes(canonical(ballot))) (§I.8)."""
+        return hash_bytes(TAG_BALLOT_DIGEST, data(canonical_json(self.to_json())))
+
+    @classmethod
+    def from_json(cls, value: JSONValue, election: Election) -> Ballot:
+        """Read a ballot for `election`: the whole shape first, then every point and scalar.
+
+        Proofs are not checked here; use `validate_ballot`.
+
+        Raises:
+            InvalidBallot: naming the check, question, option and field.
+        """
+        shape = _check_shape(value, election)
+        questions = []
+        for q, raw_q in zip(election.manifest.questions, shape, strict=True):
+            options = []
+            for raw_o in raw_q[0]:
+                oid = str(raw_o["id"])
+                where = f"questions.{q.id}.options.{oid}"
+                try:
+                    alpha = f.get_point(raw_o, "alpha", field=where)
+                    beta = f.get_point(raw_o, "beta", field=where)
+                    proof = RangeProof.from_bytes(
+                        b64decode(raw_o["proof"], field=f"{where}.proof"),
+                        branches=2,
+                        field=f"{where}.proof",
+                    )
+                except BallotsError as exc:
+                    raise InvalidBallot(
+                        exc.check, question=q.id, option=oid, field=exc.field
+                    ) from exc
+                options.append(EncryptedOption(oid, Ciphertext(alpha, beta), proof))
+            where = f"questions.{q.id}.selections_proof"
+            try:
+                selections = RangeProof.from_bytes(
+                    b64decode(raw_q[1], field=where), branches=_selection_branches(q), field=where
+                )
+            except BallotsError as exc:
+                raise InvalidBallot(exc.check, question=q.id, field=exc.field) from exc
+            questions.append(EncryptedQuestion(q.id, tuple(options), selections))
+        obj = value
+        assert isinstance(obj, Mapping)  # established by _check_shape
+        return cls(
+            election.election_id, election.fingerprint, str(obj["pseudonym"]), tuple(questions)
+        )
+
+
+def _selection_branches(question: Question) -> int:
+    return question.max_selections - question.min_selections + 1
+
+
+def _b64_length(size: int) -> int:
+    return (4 * size + 2) // 3
+
+
+def _check_shape(
+    value: JSONValue, election: Election
+) -> list[tuple[Sequence[JSONObject], JSONValue]]:
+    """Every check of §I.8 step 1, on the raw JSON, before any decoding (T07, T10)."""
+    try:
+        obj = f.as_object(value, field="ballot", required=_BALLOT_KEYS)
+        f.check_version(obj, field="ballot")
+        if f.get_id(obj, "election_id", field="ballot") != election.election_id:
+            raise InvalidBallot("election-id", field="election_id")
+        if f.get_bytes(obj, "fingerprint", field="ballot", length=32) != election.fingerprint:
+            raise InvalidBallot("fingerprint", field="fingerprint")
+        f.get_str(obj, "pseudonym", field="ballot", max_length=64, pattern=PSEUDONYM_PATTERN)
+        manifest_questions = election.manifest.questions
+        raw_questions = f.get_list(
+            obj, "questions", field="ballot", max_length=len(manifest_questions) + 1
+        )
+    except InvalidBallot:
+        raise
+    except BallotsError as exc:
+        raise InvalidBallot(exc.check, field=exc.field) from exc
+    out = []
+    for i, q in enumerate(manifest_questions):
+        if i >= len(raw_questions):
+            raise InvalidBallot("question-missing", question=q.id, field="questions")
+        raw_q = _question_shape(raw_questions[i], q, election)
+        out.append(raw_q)
+    if len(raw_questions) > len(manifest_questions):
+        raise InvalidBallot("question-extra", field="questions")
+    return out
+
+
+def _question_shape(
+    raw: JSONValue, q: Question, election: Election
+) -> tuple[Sequence[JSONObject], JSONValue]:
+    try:
+        obj = f.as_object(raw, field=f"questions.{q.id}", required=_QUESTION_KEYS)
+        qid = f.get_id(obj, "id", field=f"questions.{q.id}")
+    except BallotsError as exc:
+        raise InvalidBallot(exc.check, question=q.id, field=exc.field) from exc
+    if qid != q.id:
+        check = (
+            "question-order"
+            if any(qid == other.id for other in election.manifest.questions)
+            else "question-unknown"
+        )
+        raise InvalidBallot(
+            check, question=q.id, field=f"questions.{q.id}.id", detail=f"found {qid}"
+        )
+    selections = obj["selections_proof"]
+    if not isinstance(selections, str) or len(selections) != _b64_length(
+        _selection_branches(q) * BRANCH_BYTES
+    ):
+        raise InvalidBallot(
+            "proof-length", question=q.id, field=f"questions.{q.id}.selections_proof"
+        )
+    try:
+        raw_options = f.get_list(
+            obj, "options", field=f"questions.{q.id}", max_length=len(q.options) + 1
+        )
+    except BallotsError as exc:
+        raise InvalidBallot(exc.check, question=q.id, field=exc.field) from exc
+    options: list[JSONObject] = []
+    for j, option in enumerate(q.options):
+        if j >= len(raw_options):
+            raise InvalidBallot(
+                "option-missing", question=q.id, option=option.id, field=f"questions.{q.id}.options"
+            )
+        where = f"questions.{q.id}.options.{option.id}"
+        try:
+            o = f.as_object(raw_options[j], field=where, required=_OPTION_KEYS)
+            oid = f.get_id(o, "id", field=where)
+        except BallotsError as exc:
+            raise InvalidBallot(
+                exc.check, question=q.id, option=option.id, field=exc.field
+            ) from exc
+        if oid != option.id:
+            check = "option-order" if oid in q.option_ids else "option-unknown"
+            raise InvalidBallot(
+                check, question=q.id, option=option.id, field=f"{where}.id", detail=f"found {oid}"
+            )
+        proof = o["proof"]
+        if not isinstance(proof, str) or len(proof) != _b64_length(2 * BRANCH_BYTES):
+            raise InvalidBallot("proof-length", question=q.id, option=oid, field=f"{where}.proof")
+        options.append(o)
+    if len(raw_options) > len(q.options):
+        raise InvalidBallot("option-extra", question=q.id, field=f"questions.{q.id}.options")
+    return options, selections
+
+
+def option_statement(
+    election: Election, pseudonym: str, question_id: str, option_id: str, ciphertext: Ciphertext
+) -> RangeStatement:
+    """The 0/1 statement of one option with its §I.8 Fiat-Shamir fields."""
+    key = election.key.joint_key
+    context = (
+        data(election.fingerprint),
+        point(key),
+        text(pseudonym),
+        text(question_id),
+        text(option_id),
+        integer(0),
+        integer(1),
+        point(ciphertext.alpha),
+        point(ciphertext.beta),
+    )
+    return RangeStatement(
+        TAG_OPTION_PROOF, context, key, ciphertext, (ciphertext,), 0, 1, question_id, option_id
+    )
+
+
+def selection_statement(
+    election: Election, pseudonym: str, question: Question, parts: Sequence[Ciphertext]
+) -> RangeStatement:
+    """The [min, max] statement on a question's sum with its §I.8 Fiat-Shamir fields."""
+    key = election.key.joint_key
+    total = Ciphertext.sum(parts)
+    context = (
+        data(election.fingerprint),
+        point(key),
+        text(pseudonym),
+        text(question.id),
+        items([text(o) for o in question.option_ids]),
+        integer(question.min_selections),
+        integer(question.max_selections),
+        items([items([point(c.alpha), point(c.beta)]) for c in parts]),
+        point(total.alpha),
+        point(total.beta),
+    )
+    return RangeStatement(
+        TAG_SELECTION_PROOF,
+        context,
+        key,
+        total,
+        tuple(parts),
+        question.min_selections,
+        question.max_selections,
+        question.id,
+        None,
+    )
+
+
+def parse_ballot(raw: bytes, election: Election) -> Ballot:
+    """Parse a ballot's canonical JSON bytes (size-limited) for `election`.
+
+    Raises:
+        InvalidBallot: including ``json-size`` and the canonical-JSON checks.
+    """
+    try:
+        value = parse_canonical_json(raw, max_bytes=max_ballot_bytes(election))
+    except BallotsError as exc:
+        raise InvalidBallot(exc.check, field=exc.field, detail=exc.detail) from exc
+    return Ballot.from_json(value, election)
