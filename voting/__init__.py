@@ -76,7 +76,7 @@ def create_app(
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_ENABLED=settings.rate_limits_enabled,
         RATELIMIT_HEADERS_ENABLED=False,
-        RATELIMIT_KEY_PREFIX="stembus",
+        RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),

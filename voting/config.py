@@ -60,6 +60,7 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "Stembus <stembus@localhost>"
     ratelimit_storage_uri: str = "memory://"
+    ratelimit_key_prefix: str = "stembus"
     log_level: str = "INFO"
     instance_path: str = "instance"
     session_idle_minutes: int = 30
@@ -110,10 +111,15 @@ class Settings:
             smtp_starttls=_bool(environ, "SMTP_STARTTLS", default=False),
             mail_from=environ.get("MAIL_FROM", "Stembus <stembus@localhost>"),
             ratelimit_storage_uri=environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+            ratelimit_key_prefix=environ.get("RATELIMIT_KEY_PREFIX", "stembus"),
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),
             instance_path=instance_path,
             session_idle_minutes=_int(environ, "SESSION_IDLE_MINUTES", 30),
             session_absolute_hours=_int(environ, "SESSION_ABSOLUTE_HOURS", 12),
+            # The test environment hashes passwords cheaply; it is never a deployment.
+            password_hashing=TEST_PASSWORD_HASHING
+            if env is Environment.TEST
+            else PasswordHashing(),
         )
         settings.check()
         return settings

@@ -2,8 +2,9 @@
 
 A cell that starts with = + - @ TAB or CR is a formula to Excel and LibreOffice (OWASP
 "CSV injection"); such cells get a leading apostrophe, which spreadsheets show as plain
-text. `unescape_cell` removes exactly that apostrophe again, so an exported file
-re-imports unchanged (THREATS T32).
+text. A cell that already starts with an apostrophe gets one more, so that
+`unescape_cell`, which removes exactly one apostrophe before a formula character or an
+apostrophe, turns every exported cell back into its original (THREATS T32).
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ ESCAPE: Final = "'"
 def escape_cell(value: object) -> str:
     """The cell as text, neutralised if a spreadsheet would read it as a formula."""
     text = "" if value is None else str(value)
-    return ESCAPE + text if text.startswith(FORMULA_STARTS) else text
+    return ESCAPE + text if text.startswith((*FORMULA_STARTS, ESCAPE)) else text
 
 
 def unescape_cell(text: str) -> str:
-    """Undo `escape_cell`: drop an apostrophe that precedes a formula character."""
-    if text.startswith(ESCAPE) and text[1:].startswith(FORMULA_STARTS):
+    """Undo `escape_cell`: drop an apostrophe that precedes a formula character or another apostrophe."""
+    if text.startswith(ESCAPE) and text[1:].startswith((*FORMULA_STARTS, ESCAPE)):
         return text[1:]
     return text
 

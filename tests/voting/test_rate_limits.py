@@ -1,0 +1,194 @@
+"""Rate limits on signing in, the second step, and links; shared by all workers (T26)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from tests import factories
+from tests.mailsink import free_port
+from tests.voting.conftest import base_settings, fresh_database_url, migrated_engine
+from tests.voting.web import page_token
+from voting import create_app
+from voting.accounts.views import LOGIN_LIMIT_PER_ACCOUNT
+from voting.db import Database
+
+ACCOUNT_LIMIT = int(LOGIN_LIMIT_PER_ACCOUNT.split()[0])
+
+
+@pytest.fixture
+def limited_app(settings, database) -> Flask:
+    return create_app(settings.with_changes(rate_limits_enabled=True), database=database)
+
+
+def test_login_for_one_address_is_limited_whatever_the_client_address(
+    limited_app: Flask, db: Session
+) -> None:
+    member = factories.account(db, factories.auth_config())
+    statuses = []
+    for attempt in range(ACCOUNT_LIMIT + 2):
+        client = limited_app.test_client()
+        token = page_token(client)
+        response = client.post(
+            "/login",
+            data={"csrf_token": token, "email": member.member.email, "password": "wrong"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{attempt + 1}"},
+        )
+        statuses.append(response.status_code)
+    assert statuses[:ACCOUNT_LIMIT] == [200] * ACCOUNT_LIMIT
+    assert statuses[ACCOUNT_LIMIT:] == [429, 429]
+    # Even the right password is refused while the limit holds.
+    client = limited_app.test_client()
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": page_token(client),
+            "email": member.member.email,
+            "password": factories.PASSWORD,
+        },
+    )
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_unknown_addresses_are_limited_like_known_ones(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    token = page_token(client)
+    statuses = [
+        client.post(
+            "/login", data={"csrf_token": token, "email": "ghost@example.org", "password": "x"}
+        ).status_code
+        for _ in range(ACCOUNT_LIMIT + 1)
+    ]
+    assert statuses[-1] == 429
+    assert statuses[:-1] == [200] * ACCOUNT_LIMIT
+
+
+def test_second_step_is_limited(limited_app: Flask, db: Session) -> None:
+    auth = factories.auth_config()
+    member = factories.account(db, auth, totp=True)
+    client = limited_app.test_client()
+    token = page_token(client)
+    client.post(
+        "/login",
+        data={"csrf_token": token, "email": member.member.email, "password": factories.PASSWORD},
+    )
+    second = page_token(client, "/login/second-factor")  # signing in starts a fresh session
+    statuses = [
+        client.post(
+            "/login/second-factor", data={"csrf_token": second, "code": "abcd-efgh"}
+        ).status_code
+        for _ in range(11)
+    ]
+    assert statuses[-1] == 429
+
+
+# ------------------------------------------------------------------ 4 gunicorn workers
+
+
+@pytest.fixture
+def gunicorn_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """gunicorn with 4 workers on a committed database, limits kept in Redis."""
+    url = fresh_database_url(tmp_path, "ratelimit")
+    engine = migrated_engine(url)
+    with Database(engine).session() as session:
+        member = factories.account(session, factories.auth_config())
+        email = member.member.email
+    engine.dispose()
+    port = free_port()
+    prefix = f"stembus-test-{secrets.token_hex(6)}"
+    settings = base_settings(url, 25)
+    env = {
+        **os.environ,
+        "STEMBUS_ENV": "test",
+        "SECRET_KEY": settings.secret_key,
+        "DATABASE_URL": url,
+        "STEMBUS_BASE_URL": "http://127.0.0.1",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "LOG_LEVEL": "WARNING",
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                str(gunicorn),
+                "--workers",
+                "4",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "voting.wsgi:app",
+            ],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base, process, log)
+        yield base, email
+    finally:
+        process.terminate()
+        process.wait(30)
+        redis.Redis(host="127.0.0.1", port=6379).delete(*_keys(prefix) or ["none"])
+
+
+def _keys(prefix: str) -> list[bytes]:
+    return list(redis.Redis(host="127.0.0.1", port=6379).scan_iter(match=f"*{prefix}*"))
+
+
+def _wait_for(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise AssertionError(log.read_text())
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310  # loopback test server
+                if response.status == 200:
+                    return
+        except OSError:  # refused, reset or timed out while the workers boot
+            time.sleep(0.1)
+    raise AssertionError("gunicorn did not start")
+
+
+def test_four_gunicorn_workers_share_one_limit_through_redis(gunicorn_url: tuple[str, str]) -> None:
+    base, email = gunicorn_url
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{base}/login", timeout=10) as page:
+        token = re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()
+        ).group(1)  # type: ignore[union-attr]
+    body = urllib.parse.urlencode(
+        {"csrf_token": token, "email": email, "password": "wrong"}
+    ).encode()
+    statuses = []
+    for _ in range(ACCOUNT_LIMIT * 4 + 4):
+        # A new connection each time, so the requests spread over the workers.
+        request = urllib.request.Request(
+            f"{base}/login", data=body, headers={"Connection": "close"}
+        )
+        try:
+            with opener.open(request, timeout=10) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    assert statuses.count(200) == ACCOUNT_LIMIT, statuses
+    assert statuses[ACCOUNT_LIMIT:] == [429] * (len(statuses) - ACCOUNT_LIMIT)
