@@ -77,7 +77,7 @@ def create_app(
         RATELIMIT_ENABLED=settings.rate_limits_enabled,
         RATELIMIT_HEADERS_ENABLED=False,
         RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
-        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         TEMPLATES_AUTO_RELOAD=False,

@@ -62,6 +62,7 @@ class Settings:
     ratelimit_storage_uri: str = "memory://"
     ratelimit_key_prefix: str = "stembus"
     log_level: str = "INFO"
+    default_locale: str = "nl"
     instance_path: str = "instance"
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
@@ -113,6 +114,7 @@ class Settings:
             ratelimit_storage_uri=environ.get("RATELIMIT_STORAGE_URI", "memory://"),
             ratelimit_key_prefix=environ.get("RATELIMIT_KEY_PREFIX", "stembus"),
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),
+            default_locale=environ.get("DEFAULT_LOCALE", "nl"),
             instance_path=instance_path,
             session_idle_minutes=_int(environ, "SESSION_IDLE_MINUTES", 30),
             session_absolute_hours=_int(environ, "SESSION_ABSOLUTE_HOURS", 12),
@@ -146,6 +148,8 @@ class Settings:
             raise ConfigError("DATABASE_URL", "only SQLite and PostgreSQL are supported")
         if self.is_production and not self.base_url.startswith("https://"):
             raise ConfigError("STEMBUS_BASE_URL", "must be the public https:// address")
+        if self.default_locale not in {"nl", "en"}:
+            raise ConfigError("DEFAULT_LOCALE", "must be nl or en")
         if self.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError("LOG_LEVEL", "must be DEBUG, INFO, WARNING or ERROR")
         if not self.ratelimit_storage_uri.startswith(("memory://", "redis://", "rediss://")):

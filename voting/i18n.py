@@ -1,7 +1,7 @@
 """Languages and time zones: Dutch by default, English complete; UTC inside, local on screen.
 
 The locale is the member's explicit choice (stored on the account, or in the session
-before signing in), else Dutch. Times are shown in the member's own time zone
+before signing in), else the deployment's default (Dutch unless DEFAULT_LOCALE says). Times are shown in the member's own time zone
 (Europe/Amsterdam or America/Kralendijk), else the association's default.
 """
 
@@ -12,7 +12,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
-from flask import session
+from flask import current_app, session
 from flask_login import current_user
 
 SUPPORTED_LOCALES: Final = ("nl", "en")
@@ -26,9 +26,9 @@ def select_locale() -> str:
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in SUPPORTED_LOCALES:
         return str(chosen)
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_user.account.locale in SUPPORTED_LOCALES:
         return str(current_user.account.locale)
-    return DEFAULT_LOCALE
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def select_timezone() -> str:

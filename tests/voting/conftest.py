@@ -118,6 +118,8 @@ def base_settings(database_url: str, smtp_port: int, **changes: object) -> Setti
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
         password_hashing=TEST_PASSWORD_HASHING,
+        # Tests read English; tests/voting/test_i18n.py checks the Dutch default.
+        default_locale="en",
         instance_path=str(Path(tempfile.gettempdir()) / "stembus-test-instance"),
     )
     return settings.with_changes(**changes) if changes else settings
@@ -139,3 +141,19 @@ def app(settings: Settings, database: Database) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A browser-like client (keeps cookies)."""
     return app.test_client()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """Compile the message catalogs if a .po is newer than its .mo (make does it too)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2] / "voting" / "translations"
+    for po in root.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)

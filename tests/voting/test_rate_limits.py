@@ -160,7 +160,9 @@ def _wait_for(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
         if process.poll() is not None:
             raise AssertionError(log.read_text())
         try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310  # loopback test server
+            with urllib.request.urlopen(
+                f"{base}/healthz", timeout=2
+            ) as response:  # loopback test server
                 if response.status == 200:
                     return
         except OSError:  # refused, reset or timed out while the workers boot

@@ -103,12 +103,13 @@ def _invitation_mail(
     settings: Settings, account: Account, token: str, expires: dt.datetime
 ) -> EmailMessage:
     member = account.member
-    with force_locale(account.locale):
+    locale = account.locale or settings.default_locale
+    with force_locale(locale):
         body = render_template(
             "mail/invitation.txt",
             name=member.name,
             link=f"{settings.base_url}/invitation/{token}",
-            expires=format_local(expires, member.timezone, account.locale),
+            expires=format_local(expires, member.timezone, locale),
         )
         subject = _("Your invitation to Stembus")
     return compose(settings, to=member.email, subject=subject, body=body)
@@ -162,12 +163,13 @@ def _reset_mail(
     settings: Settings, account: Account, token: str, expires: dt.datetime
 ) -> EmailMessage:
     member = account.member
-    with force_locale(account.locale):
+    locale = account.locale or settings.default_locale
+    with force_locale(locale):
         body = render_template(
             "mail/reset.txt",
             name=member.name,
             link=f"{settings.base_url}/reset/{token}",
-            expires=format_local(expires, member.timezone, account.locale),
+            expires=format_local(expires, member.timezone, locale),
         )
         subject = _("Choose a new password for Stembus")
     return compose(settings, to=member.email, subject=subject, body=body)

@@ -53,7 +53,8 @@ class Account(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
-    locale: Mapped[str] = mapped_column(String(8), default="nl")
+    # None: follow the deployment's default language until the member chooses one.
+    locale: Mapped[str | None] = mapped_column(String(8), default=None)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary(200), default=None)
     totp_pending_secret: Mapped[bytes | None] = mapped_column(LargeBinary(200), default=None)

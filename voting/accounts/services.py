@@ -82,9 +82,7 @@ def ensure_account(session: Session, member: Member, now: dt.datetime) -> Accoun
     """The member's account, created (without a password) if it does not exist yet."""
     account = session.scalar(select(Account).where(Account.member_id == member.id))
     if account is None:
-        account = Account(
-            member=member, created_at=now, locale="nl", totp_last_step=0, totp_failures=0
-        )
+        account = Account(member=member, created_at=now, totp_last_step=0, totp_failures=0)
         session.add(account)
         session.flush()
     return account

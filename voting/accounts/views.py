@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -264,7 +265,9 @@ def reset(token: str) -> Reply:
 def overview() -> Reply:
     """What the member can manage: password, second factor, language, sessions, data."""
     account = current_user.account
-    form = PreferencesForm(locale=account.locale, timezone=account.member.timezone)
+    form = PreferencesForm(
+        locale=account.locale or str(get_locale()), timezone=account.member.timezone
+    )
     return render_template(
         "accounts/overview.html",
         account=account,

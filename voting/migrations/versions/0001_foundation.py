@@ -65,7 +65,7 @@ def upgrade() -> None:
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
         sa.Column("password_changed_at", voting.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("locale", sa.String(length=8), nullable=True),
         sa.Column("disabled_at", voting.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("totp_secret", sa.LargeBinary(length=200), nullable=True),
         sa.Column("totp_pending_secret", sa.LargeBinary(length=200), nullable=True),
