@@ -1,0 +1,102 @@
+"""The development demo data and mail sink that `make run` relies on."""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+from email.message import EmailMessage
+from pathlib import Path
+
+import pyotp
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests import factories
+from tests.mailsink import free_port
+from tests.voting.web import sign_in
+from voting.accounts.models import Account, Role
+from voting.demo import current_code, has_data, load_demo_data, saved_logins
+from voting.devmail import start_sink
+from voting.logging import JSONFormatter, RequestIdFilter
+from voting.members.models import Member
+
+
+def test_demo_data_gives_every_role_a_working_login(
+    app: Flask, db: Session, tmp_path: Path
+) -> None:
+    auth = factories.auth_config()
+    assert not has_data(db)
+    logins = load_demo_data(db, auth, factories.NOW, tmp_path)
+    assert has_data(db)
+    assert db.scalar(select(func.count()).select_from(Member)) == 50
+    assert {login.role for login in logins} == {
+        "admin",
+        "officer",
+        "moderator",
+        "trustee",
+        "member",
+    }
+    assert saved_logins(tmp_path) == [
+        type(login)(login.role, login.email, login.password, login.role) for login in logins
+    ]
+    assert (tmp_path / "demo-credentials.txt").stat().st_mode & 0o077 == 0
+    officer = next(login for login in logins if login.role == "officer")
+    client = app.test_client()
+    response = sign_in(client, officer.email, officer.password)
+    assert response.headers["Location"].startswith("/login/second-factor")
+    account = db.scalar(select(Account).join(Member).where(Member.email == officer.email))
+    assert account is not None
+    assert Role.OFFICER in account.role_set()
+    code = current_code(db, auth, officer.email, factories.NOW)
+    assert code == pyotp.TOTP(auth.totp_box.open(account.id, account.totp_secret or b"")).at(
+        factories.NOW
+    )
+    assert current_code(db, auth, "nobody@example.org", factories.NOW) is None
+
+
+def test_development_mail_sink_saves_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    sink = start_sink(tmp_path / "mail", "127.0.0.1", port)
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = (
+            "a@example.org",
+            "b@example.org",
+            "Hallo",
+        )
+        message.set_content("link: http://127.0.0.1:5000/invitation/x")
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(message)
+    finally:
+        sink.stop()
+    saved = list((tmp_path / "mail").glob("*.eml"))
+    assert len(saved) == 1
+    assert b"/invitation/x" in saved[0].read_bytes()
+    assert "mail to b@example.org: Hallo" in capsys.readouterr().out
+
+
+def test_production_logs_are_json_lines_with_a_request_id() -> None:
+    record = logging.LogRecord(
+        "voting.test", logging.INFO, __file__, 1, "hello %s", ("world",), None
+    )
+    RequestIdFilter().filter(record)
+    line = json.loads(JSONFormatter().format(record))
+    assert line["message"] == "hello world"
+    assert line["request_id"] == "-"
+    assert line["level"] == "INFO"
+
+
+def test_request_id_is_echoed_or_made(app: Flask) -> None:
+    client = app.test_client()
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc12345-6789"}).headers["X-Request-ID"]
+        == "abc12345-6789"
+    )
+    made = client.get("/healthz", headers={"X-Request-ID": "<script>"}).headers["X-Request-ID"]
+    assert made != "<script>"
+    assert len(made) == 16
