@@ -19,8 +19,12 @@ def alembic_config(connection: Connection) -> Config:
     return config
 
 
-def upgrade(connection: Connection, revision: str = "head") -> None:
-    """Bring the schema up to `revision` (default: the newest)."""
+def upgrade(connection: Connection, revision: str = "heads") -> None:
+    """Bring the schema up to `revision` (default: the newest of every branch).
+
+    Each area (elections, consensus, Q&A) keeps its own branch of migrations starting at
+    the foundation's 0001, so areas built side by side never fight over one chain.
+    """
     command.upgrade(alembic_config(connection), revision)
 
 
