@@ -226,7 +226,7 @@ def invite(numbers: tuple[str, ...], all_pending: bool) -> None:
 @main.command()
 def purge() -> None:
     """Delete data past its retention period (run daily; see docs/privacy.md)."""
-    from voting.retention import purge as purge_expired  # noqa: PLC0415
+    from voting.retention import purge as purge_expired
 
     with _app() as app, _database(app).session() as session:
         result = purge_expired(session, utcnow())

@@ -1,6 +1,7 @@
 """Every model, imported in one place so that Alembic and tests see the whole schema."""
 
 from voting.accounts.models import Account, AccountToken, AuthSession, RecoveryCode, RoleGrant
+from voting.auditlog import AuditLog, AuditLogEntry, AuditLogHead
 from voting.db import Base
 from voting.events import Event
 from voting.members.models import Branch, ImportBatch, Member
@@ -8,6 +9,9 @@ from voting.members.models import Branch, ImportBatch, Member
 __all__ = [
     "Account",
     "AccountToken",
+    "AuditLog",
+    "AuditLogEntry",
+    "AuditLogHead",
     "AuthSession",
     "Base",
     "Branch",

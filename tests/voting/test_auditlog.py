@@ -1,0 +1,151 @@
+"""The audit log in the database holds to audit's LogStore contract (T14, T21), is
+append-only, and never gives two entries one index under concurrent writers (PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from audit.errors import StoreError
+from audit.log import Log
+from audit.merkle import hash_leaf
+from audit.store import read_all
+from ballots import SigningKey
+from tests import factories
+from tests.voting.concurrency import (
+    committed_engine,
+    requires_postgres,
+    run_in_thread,
+    wait_until_blocked,
+)
+from voting.auditlog import AuditLogEntry, SQLLogStore, open_log
+from voting.db import Database
+
+NOW = factories.NOW
+
+
+def _entry(writer: int, seq: int) -> Callable[[int], bytes]:
+    def make(index: int) -> bytes:
+        return json.dumps({"index": index, "writer": writer, "seq": seq}).encode()
+
+    return make
+
+
+def test_entries_land_at_the_index_their_factory_was_given(db: Session) -> None:
+    store = open_log(db, "test-1", NOW)
+    assert store.size() == 0
+    assert store.append(_entry(0, 0)) == 0
+    assert store.append(_entry(0, 1)) == 1
+    assert json.loads(store.entries(1, 2)[0])["index"] == 1
+    assert store.leaf_hashes(0, 2) == [hash_leaf(e) for e in store.entries(0, 2)]
+    assert open_log(db, "test-1", NOW).size() == 2  # opening again keeps it
+
+
+def test_a_failing_factory_stores_nothing(db: Session) -> None:
+    store = open_log(db, "test-2", NOW)
+    store.append(_entry(0, 0))
+
+    def broken(index: int) -> bytes:
+        raise ValueError(index)
+
+    with pytest.raises(ValueError, match="1"):
+        store.append(broken)
+    assert store.size() == 1
+    assert store.append(_entry(0, 1)) == 1
+
+
+def test_reading_outside_the_log_or_an_unknown_log_is_refused(db: Session) -> None:
+    store = open_log(db, "test-3", NOW)
+    store.append(_entry(0, 0))
+    with pytest.raises(StoreError, match="range"):
+        store.entries(0, 2)
+    with pytest.raises(StoreError, match="missing"):
+        SQLLogStore(db, "test-none").size()
+    with pytest.raises(StoreError, match="missing"):
+        SQLLogStore(db, "test-none").append(_entry(0, 0))
+
+
+def test_signed_heads_and_proofs_over_the_database_log(db: Session) -> None:
+    key = SigningKey.generate()
+    log = Log(open_log(db, "election-test", NOW), "election-test")
+    appended = [log.append(_entry(0, i)) for i in range(5)]
+    first = log.sign_head(key, NOW)
+    log.append(_entry(0, 5))
+    second = log.sign_head(key, NOW + dt.timedelta(seconds=1))
+    db.commit()
+    assert [h.head.size for h in log.heads()] == [5, 6]
+    log.check_head(first, key.verifying_key)
+    proof = log.inclusion_proof(appended[3].index, 6)
+    assert proof is not None
+    assert second.head.root == log.root()
+
+
+def test_entries_and_heads_are_append_only(db: Session) -> None:
+    store = open_log(db, "test-4", NOW)
+    store.append(_entry(0, 0))
+    store.append_head(lambda size, latest: b"head")
+    db.commit()
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.execute(update(AuditLogEntry).values(entry=b"rewritten"))
+    db.rollback()
+
+
+# ------------------------------------------------------------------ concurrency (PostgreSQL)
+
+
+@pytest.fixture
+def log_engine(tmp_path: Path) -> Iterator[Engine]:
+    yield from committed_engine(tmp_path, "auditlog_race")
+
+
+@requires_postgres
+def test_second_writer_waits_for_the_first_and_takes_the_next_index(log_engine: Engine) -> None:
+    with Database(log_engine).session() as setup:
+        open_log(setup, "race-1", NOW)
+        setup.commit()
+    with Database(log_engine).session() as first:
+        assert SQLLogStore(first, "race-1").append(_entry(1, 0)) == 0  # holds the log row
+        thread, second = run_in_thread(
+            log_engine, lambda s: SQLLogStore(s, "race-1").append(_entry(2, 0))
+        )  # type: ignore[arg-type]
+        wait_until_blocked(log_engine, second)
+        first.commit()
+    thread.join(20)
+    assert second.error is None, second.error
+    assert second.value == 1
+
+
+@requires_postgres
+def test_many_concurrent_writers_leave_no_duplicate_and_no_gap(log_engine: Engine) -> None:
+    with Database(log_engine).session() as setup:
+        open_log(setup, "race-2", NOW)
+        setup.commit()
+    writers, per_writer = 4, 25
+
+    def write(writer: int) -> Callable[[object], object]:
+        def work(session: object) -> object:
+            assert isinstance(session, Session)
+            for seq in range(per_writer):
+                SQLLogStore(session, "race-2").append(_entry(writer, seq))
+                session.commit()
+            return None
+
+        return work
+
+    threads = [run_in_thread(log_engine, write(w)) for w in range(writers)]
+    for thread, outcome in threads:
+        thread.join(60)
+        assert outcome.error is None, outcome.error
+    with Database(log_engine).session() as check:
+        entries = [json.loads(e) for e in read_all(SQLLogStore(check, "race-2"))]
+    assert [e["index"] for e in entries] == list(range(writers * per_writer))
+    assert sorted((e["writer"], e["seq"]) for e in entries) == [
+        (w, s) for w in range(writers) for s in range(per_writer)
+    ]

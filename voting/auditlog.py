@@ -1,0 +1,160 @@
+"""The audit logs in the database: audit's `LogStore` over SQLAlchemy.
+
+Every election, consensus group and Q&A keeps an append-only log (audit/, protocol.md
+Part II). This store keeps its entries and signed heads in three tables. An append takes
+a row lock on the log's row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's
+`BEGIN IMMEDIATE` already serialises writers), reads the size, stores the entry at that
+index and raises the size, all inside the caller's transaction: the service commits the
+ballot (or position, or question), its log entry and the new head together, so a crash
+leaves either all or none (THREATS T21). The primary key (log, index) makes a second entry
+at one index impossible even without the lock, and triggers make entries and heads
+append-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from audit.errors import StoreError
+from audit.merkle import LeafHash, hash_leaf
+from audit.store import EntryFactory, HeadFactory, check_range
+from voting.db import Base, UTCDateTime
+
+
+class AuditLog(Base):
+    """One log; `size` is the number of entries, kept so that appends can lock this row."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AuditLogEntry(Base):
+    """One entry: canonical JSON bytes and their RFC 9162 leaf hash."""
+
+    __tablename__ = "audit_log_entry"
+
+    log_id: Mapped[str] = mapped_column(ForeignKey("audit_log.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditLogHead(Base):
+    """One signed tree head, in the order they were made."""
+
+    __tablename__ = "audit_log_head"
+
+    log_id: Mapped[str] = mapped_column(ForeignKey("audit_log.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    head: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def open_log(session: Session, log_id: str, now: dt.datetime) -> SQLLogStore:
+    """The store of log `log_id` (like "election-12": lower case, digits, dashes), created if new."""
+    if session.get(AuditLog, log_id) is None:
+        session.add(AuditLog(id=log_id, size=0, created_at=now))
+        session.flush()
+    return SQLLogStore(session, log_id)
+
+
+class SQLLogStore:
+    """A `LogStore` (audit/store.py) in the service's database, inside the caller's transaction."""
+
+    def __init__(self, session: Session, log_id: str) -> None:
+        self.session = session
+        self.log_id = log_id
+
+    def _locked(self) -> AuditLog:
+        row = self.session.scalar(
+            select(AuditLog)
+            .where(AuditLog.id == self.log_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            raise StoreError("missing", f"no log {self.log_id}")
+        return row
+
+    def append(self, make_entry: EntryFactory) -> int:
+        """See `LogStore.append`: the entry is flushed, not committed."""
+        row = self._locked()
+        index = row.size
+        entry = bytes(make_entry(index))
+        self.session.add(
+            AuditLogEntry(
+                log_id=self.log_id, index=index, entry=entry, leaf_hash=bytes(hash_leaf(entry))
+            )
+        )
+        row.size = index + 1
+        self.session.flush()
+        return index
+
+    def size(self) -> int:
+        """See `LogStore.size`."""
+        size = self.session.scalar(select(AuditLog.size).where(AuditLog.id == self.log_id))
+        if size is None:
+            raise StoreError("missing", f"no log {self.log_id}")
+        return size
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """See `LogStore.entries`."""
+        check_range(start, end, self.size())
+        rows = self.session.scalars(
+            select(AuditLogEntry.entry)
+            .where(
+                AuditLogEntry.log_id == self.log_id,
+                AuditLogEntry.index >= start,
+                AuditLogEntry.index < end,
+            )
+            .order_by(AuditLogEntry.index)
+        ).all()
+        return [bytes(row) for row in rows]
+
+    def leaf_hashes(self, start: int, end: int) -> list[LeafHash]:
+        """See `LogStore.leaf_hashes`."""
+        check_range(start, end, self.size())
+        rows = self.session.scalars(
+            select(AuditLogEntry.leaf_hash)
+            .where(
+                AuditLogEntry.log_id == self.log_id,
+                AuditLogEntry.index >= start,
+                AuditLogEntry.index < end,
+            )
+            .order_by(AuditLogEntry.index)
+        ).all()
+        return [LeafHash(bytes(row)) for row in rows]
+
+    def append_head(self, make_head: HeadFactory) -> bytes:
+        """See `LogStore.append_head`: flushed with the caller's transaction."""
+        row = self._locked()
+        latest_seq = self.session.scalar(
+            select(func.max(AuditLogHead.seq)).where(AuditLogHead.log_id == self.log_id)
+        )
+        latest = (
+            self.session.scalar(
+                select(AuditLogHead.head).where(
+                    AuditLogHead.log_id == self.log_id, AuditLogHead.seq == latest_seq
+                )
+            )
+            if latest_seq is not None
+            else None
+        )
+        head = bytes(make_head(row.size, bytes(latest) if latest is not None else None))
+        self.session.add(AuditLogHead(log_id=self.log_id, seq=(latest_seq or 0) + 1, head=head))
+        self.session.flush()
+        return head
+
+    def heads(self) -> list[bytes]:
+        """See `LogStore.heads`."""
+        rows = self.session.scalars(
+            select(AuditLogHead.head)
+            .where(AuditLogHead.log_id == self.log_id)
+            .order_by(AuditLogHead.seq)
+        ).all()
+        return [bytes(row) for row in rows]
