@@ -81,7 +81,7 @@ def test_signed_heads_and_proofs_over_the_database_log(db: Session) -> None:
     second = log.sign_head(key, NOW + dt.timedelta(seconds=1))
     db.commit()
     assert [h.head.size for h in log.heads()] == [5, 6]
-    log.check_head(first, key.verifying_key)
+    log.check_head(first, key.verifying_key())
     proof = log.inclusion_proof(appended[3].index, 6)
     assert proof is not None
     assert second.head.root == log.root()
