@@ -4,6 +4,7 @@ from voting.accounts.models import Account, AccountToken, AuthSession, RecoveryC
 from voting.auditlog import AuditLog, AuditLogEntry, AuditLogHead
 from voting.db import Base
 from voting.events import Event
+from voting.keys import ServiceKey
 from voting.members.models import Branch, ImportBatch, Member
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "Member",
     "RecoveryCode",
     "RoleGrant",
+    "ServiceKey",
 ]

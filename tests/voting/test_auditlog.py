@@ -149,3 +149,21 @@ def test_many_concurrent_writers_leave_no_duplicate_and_no_gap(log_engine: Engin
     assert sorted((e["writer"], e["seq"]) for e in entries) == [
         (w, s) for w in range(writers) for s in range(per_writer)
     ]
+
+
+def test_service_signing_keys_are_made_once_and_stored_sealed(db: Session) -> None:
+    from voting.keys import Keyring, ServiceKey
+
+    keyring = Keyring("test-secret-key-that-is-long-enough-0123456789")
+    first = keyring.signing_key(db, "log:election-1", NOW)
+    again = keyring.signing_key(db, "log:election-1", NOW)
+    assert first == again
+    assert keyring.verifying_key(db, "log:election-1") == first.verifying_key()
+    assert keyring.verifying_key(db, "log:unknown") is None
+    row = db.get(ServiceKey, "log:election-1")
+    assert row is not None
+    assert first.seed not in row.sealed_seed
+    with pytest.raises(ValueError, match="cannot be opened"):
+        Keyring("another-secret-key-that-is-long-enough-98765").signing_key(
+            db, "log:election-1", NOW
+        )

@@ -5,7 +5,7 @@ it is refused (RFC 6238 §5.2), with a conditional UPDATE so that two simultaneo
 submissions of one code cannot both win. After `MAX_FAILURES` wrong codes the second
 factor is locked for `LOCK_MINUTES`, and while locked even a right code is refused
 (THREATS T27). Secrets are kept encrypted with AES-GCM under a key derived from
-SECRET_KEY (HKDF-SHA256, RFC 5869), bound to the account id.
+SECRET_KEY (voting/sealing.py), bound to the account id.
 """
 
 from __future__ import annotations
@@ -13,22 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import io
-import secrets
 from typing import Final
 
 import pyotp
 import qrcode
 import qrcode.image.svg
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from voting.accounts.credentials import digests_equal, recovery_code_digest
 from voting.accounts.models import Account, RecoveryCode
 from voting.db import affected_rows
+from voting.sealing import Sealer
 
 ISSUER: Final = "Stembus"
 STEP_SECONDS: Final = 30
@@ -36,40 +32,22 @@ CODE_DIGITS: Final = 6
 VALID_WINDOW: Final = 1  # one step either side, for clocks that drift a little
 MAX_FAILURES: Final = 5
 LOCK_MINUTES: Final = 15
-NONCE_BYTES: Final = 12
 KDF_INFO: Final = b"stembus totp secret v1"
 
 
 class SecretBox:
-    """Encrypts TOTP secrets at rest, bound to the account they belong to."""
+    """Encrypts TOTP secrets at rest, bound to the account they belong to (voting/sealing.py)."""
 
     def __init__(self, secret_key: str) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=KDF_INFO).derive(
-            secret_key.encode()
-        )
-        self._aead = AESGCM(key)
+        self._sealer = Sealer(secret_key, KDF_INFO)
 
     def seal(self, account_id: int, secret: str) -> bytes:
         """Encrypt a base32 TOTP secret for one account."""
-        nonce = secrets.token_bytes(NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, secret.encode(), _aad(account_id))
+        return self._sealer.seal(f"account:{account_id}", secret.encode())
 
     def open(self, account_id: int, sealed: bytes) -> str:
-        """Decrypt a sealed secret.
-
-        Raises:
-            ValueError: when the ciphertext was altered, moved to another account, or sealed
-                under another SECRET_KEY.
-        """
-        try:
-            plain = self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _aad(account_id))
-        except InvalidTag as exc:
-            raise ValueError("TOTP secret cannot be opened with this SECRET_KEY") from exc
-        return plain.decode()
-
-
-def _aad(account_id: int) -> bytes:
-    return f"account:{account_id}".encode()
+        """Decrypt a sealed secret; `ValueError` when it cannot be opened."""
+        return self._sealer.open(f"account:{account_id}", sealed).decode()
 
 
 def new_secret() -> str:

@@ -1,4 +1,4 @@
-"""audit logs: entries and signed heads, append-only
+"""audit logs (entries and signed heads, append-only) and the service's signing keys
 
 Revision ID: 0002
 Revises: 0001
@@ -52,9 +52,18 @@ def upgrade() -> None:
     )
     make_append_only("audit_log_entry")
     make_append_only("audit_log_head")
+    op.create_table(
+        "service_key",
+        sa.Column("purpose", sa.String(length=80), nullable=False),
+        sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("sealed_seed", sa.LargeBinary(length=80), nullable=False),
+        sa.Column("created_at", voting.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("purpose", name=op.f("pk_service_key")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("service_key")
     drop_append_only("audit_log_head")
     drop_append_only("audit_log_entry")
     op.drop_table("audit_log_head")
