@@ -162,8 +162,6 @@ class Announcement:
                     for p in proofs
                 ),
             )
-        except CeremonyError:
-            raise
         except BallotsError as exc:
             raise CeremonyError(exc.check, field=exc.field, detail=exc.detail) from exc
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ballots._batch import Batch, Equation, Where
+from ballots._batch import Equation, Where
 from ballots.elgamal import Ciphertext
 from ballots.encoding import Field, hash_to_scalar, items, point
 from ballots.errors import InvalidProof
@@ -183,12 +183,6 @@ def range_equations(statement: RangeStatement, proof: RangeProof) -> list[Equati
         out.append((alpha_terms, -s % N, 0, (question, option, f"branch {j} alpha")))
         out.append((beta_terms, -c * (low + j) % N, -s % N, (question, option, f"branch {j} beta")))
     return out
-
-
-def verify_range(statement: RangeStatement, proof: RangeProof, batch: Batch) -> None:
-    """Check the challenge now and queue the equations in `batch` (checked by `batch.check`)."""
-    check_range_challenge(statement, proof)
-    batch.extend(range_equations(statement, proof))
 
 
 @dataclass(frozen=True, slots=True)

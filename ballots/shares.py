@@ -39,8 +39,6 @@ def _wrap(read: Callable[[], _T]) -> _T:
     """Run a field reader, turning its error into a `CeremonyError` that keeps check and field."""
     try:
         return read()
-    except CeremonyError:
-        raise
     except BallotsError as exc:
         raise CeremonyError(exc.check, field=exc.field, detail=exc.detail) from exc
 
