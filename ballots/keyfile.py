@@ -86,22 +86,29 @@ def _header(salt: bytes, nonce: bytes, params: Argon2Parameters) -> dict[str, ob
     }
 
 
-def seal_secret(
-    secret: TrusteeSecret, passphrase: str, *, params: Argon2Parameters = RFC9106_SECOND_OPTION
+def _seal_secret_from_parts(
+    secret: TrusteeSecret, passphrase: str, params: Argon2Parameters, salt: bytes, nonce: bytes
 ) -> bytes:
-    """The §I.11 file for `secret`, as canonical JSON bytes.
-
-    Raises:
-        SecretFileError: ``passphrase-length`` for fewer than 12 characters.
-    """
+    """`seal_secret` with the salt and nonce given (known-answer vectors only)."""
     if len(unicodedata.normalize("NFC", passphrase)) < MIN_PASSPHRASE:
         raise SecretFileError("passphrase-length")
-    salt, nonce = secrets.token_bytes(SALT_BYTES), secrets.token_bytes(NONCE_BYTES)
     header = _header(salt, nonce, params)
     associated = canonical_json(header)  # type: ignore[arg-type]  # built from JSON values above
     key = _derive(passphrase, salt, params)
     ciphertext = ChaCha20Poly1305(key).encrypt(nonce, canonical_json(secret.to_json()), associated)
     return canonical_json({**header, "ciphertext": b64encode(ciphertext)})  # type: ignore[dict-item]
+
+
+def seal_secret(
+    secret: TrusteeSecret, passphrase: str, *, params: Argon2Parameters = RFC9106_SECOND_OPTION
+) -> bytes:
+    """The §I.11 file for `secret`, as canonical JSON bytes, with a fresh salt and nonce.
+
+    Raises:
+        SecretFileError: ``passphrase-length`` for fewer than 12 characters.
+    """
+    salt, nonce = secrets.token_bytes(SALT_BYTES), secrets.token_bytes(NONCE_BYTES)
+    return _seal_secret_from_parts(secret, passphrase, params, salt, nonce)
 
 
 def open_secret(raw: bytes, passphrase: str) -> TrusteeSecret:
