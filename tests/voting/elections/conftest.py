@@ -1,0 +1,124 @@
+"""An election built through the services, with trustees whose tools run in the test.
+
+`trustee_tools` runs each trustee's `voting.trustee.steps.next_step` against the server's
+board, exactly as `stembus-trustee` does over HTTP, until the ceremony is complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy.orm import Session
+
+from ballots import TrusteeSecret
+from tests import factories
+from voting.accounts.models import Account, Role
+from voting.elections import ceremony, preparation
+from voting.elections.lifecycle import open_voting
+from voting.elections.models import Election, ElectorateKind, QuestionKind, Trustee
+from voting.elections.preparation import RuleChoice, RulePreset
+from voting.keys import Keyring
+from voting.trustee.steps import Action, next_step
+
+SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+OPENS = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+CLOSES = dt.datetime(2026, 12, 10, 18, 0, tzinfo=dt.UTC)
+DURING = OPENS + dt.timedelta(days=1)
+
+
+@dataclass
+class Setup:
+    """An election with its officer, trustees (and their secrets) and voters."""
+
+    election: Election
+    officer: Account
+    trustee_accounts: list[Account]
+    voters: list[Account]
+    keyring: Keyring
+    secrets: dict[int, TrusteeSecret] = field(default_factory=dict)
+
+
+def post(session: Session, trustee: Trustee, action: Action, payload: object, now: dt.datetime) -> None:
+    """What the trustee API does for each action of the tool."""
+    if action is Action.ANNOUNCE:
+        ceremony.post_announcement(session, trustee, payload, now)  # type: ignore[arg-type]
+    elif action is Action.DEAL:
+        ceremony.post_shares(session, trustee, payload, now)  # type: ignore[arg-type]
+    elif action is Action.COMPLAIN:
+        ceremony.post_complaints(session, trustee, payload, now)  # type: ignore[arg-type]
+    elif action is Action.ANSWER:
+        ceremony.post_answers(session, trustee, payload, now)  # type: ignore[arg-type]
+    elif action is Action.CONFIRM:
+        ceremony.confirm(session, trustee, now)
+
+
+def run_ceremony(session: Session, setup: Setup, now: dt.datetime, tamper: Callable[[int, Action, object], object] | None = None) -> None:
+    """Let every trustee's tool act until nobody has anything left to do."""
+    for _round in range(12):
+        acted = False
+        for trustee in setup.election.trustees:
+            board = ceremony.board(session, setup.election, trustee)
+            step = next_step(board, setup.secrets.get(trustee.index))
+            if step.action in {Action.WAIT, Action.DONE}:
+                continue
+            if step.secret is not None:
+                setup.secrets[trustee.index] = step.secret
+            payload = tamper(trustee.index, step.action, step.payload) if tamper else step.payload
+            post(session, trustee, step.action, payload, now)
+            acted = True
+        if not acted:
+            return
+
+
+def make_election(db: Session, *, voters: int = 4, trustees: int = 3, threshold: int = 2, questions: int = 1) -> Setup:
+    """A draft election with a motion (and more questions), trustees and voters in Utrecht."""
+    auth = factories.auth_config()
+    officer = factories.account(db, auth, roles=(Role.OFFICER,))
+    trustee_accounts = [factories.account(db, auth, roles=(Role.TRUSTEE,), name=f"Trustee {i}") for i in range(trustees)]
+    voter_accounts = [factories.account(db, auth, name=f"Voter {i}") for i in range(voters)]
+    meeting = preparation.create_meeting(
+        db, officer, title="ALV december", starts_local=dt.datetime(2026, 12, 12, 10, 0), timezone="Europe/Amsterdam",
+        location="Utrecht", online=False, now=factories.NOW,
+    )
+    election = preparation.create_election(
+        db, officer, meeting, title="Moties ALV", opens_local=dt.datetime(2026, 12, 1, 10, 0),
+        closes_local=dt.datetime(2026, 12, 10, 19, 0), electorate_kind=ElectorateKind.ALL_MEMBERS, branch_id=None,
+        cutoff=dt.date(2026, 11, 1), require_second_factor=False, now=factories.NOW,
+    )
+    motion = preparation.add_question(
+        db, officer, election, kind=QuestionKind.MOTION, title="Motie 1: meer groen",
+        text="De ALV besluit:\n\nmeer bomen te planten.\n\nen minder te maaien.", rule=RuleChoice(RulePreset.SIMPLE), now=factories.NOW,
+    )
+    extra = [
+        lambda: preparation.add_question(
+            db, officer, election, kind=QuestionKind.APPROVAL, title="Bestuur", text="Kies twee bestuursleden.",
+            rule=RuleChoice(RulePreset.APPROVAL), options=["Anna", "Bram", "Chris"], seats=2, now=factories.NOW,
+        ),
+        lambda: preparation.add_question(
+            db, officer, election, kind=QuestionKind.AMENDMENT, title="Amendement A op motie 1", text="Vervang 'bomen' door 'fruitbomen'.",
+            rule=RuleChoice(RulePreset.SIMPLE), amends=motion, amends_paragraph=2, now=factories.NOW,
+        ),
+        lambda: preparation.add_question(
+            db, officer, election, kind=QuestionKind.MULTIPLE_CHOICE, title="Datum volgende ALV", text="Kies een datum.",
+            rule=RuleChoice(RulePreset.PLURALITY), options=["maart", "april", "mei"], now=factories.NOW,
+        ),
+    ]
+    for make in extra[: questions - 1]:
+        make()
+    preparation.set_trustees(db, officer, election, [a.id for a in trustee_accounts], threshold, factories.NOW)
+    return Setup(election, officer, trustee_accounts, voter_accounts, Keyring(SECRET_KEY))
+
+
+def ready_and_open(db: Session, setup: Setup) -> None:
+    """Run the ceremony and open voting."""
+    ceremony.start_ceremony(db, setup.officer, setup.election, factories.NOW)
+    run_ceremony(db, setup, factories.NOW)
+    open_voting(db, setup.keyring, SECRET_KEY, setup.officer, setup.election, factories.NOW)
+
+
+@pytest.fixture
+def setup(db: Session) -> Setup:
+    return make_election(db, questions=4)

@@ -1,0 +1,136 @@
+"""From the officer's draft to the protocol's manifest (protocol.md §I.7), and back to words.
+
+Question ids are `q1`, `q2`, … in ballot order; motion options are voor / tegen /
+onthouding (no selection is a blank vote); other options are `o1`, `o2`, …. Each question
+carries the SHA-256 of its frozen text, so the text people voted on can be proven later.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ballots import (
+    Amends,
+    BallotsError,
+    Comparison,
+    MajorityRule,
+    Manifest,
+    Option,
+    Question,
+    QuestionKind,
+    RuleKind,
+    TieRule,
+    text_sha256,
+)
+from voting.elections.models import Election, ElectionQuestion, stored
+from voting.errors import Conflict
+
+
+def rule_of(question: ElectionQuestion) -> MajorityRule:
+    """The question's majority rule."""
+    return MajorityRule.from_json(stored(question.rule_json), field="rule")
+
+
+def manifest_question(question: ElectionQuestion) -> Question:
+    """The protocol's view of one question.
+
+    Raises:
+        BallotsError: the question does not fit the protocol (ballots names the check).
+    """
+    amends = None
+    if question.amends is not None:
+        amends = Amends(question.amends.qid, f"p{question.amends_paragraph}")
+    return Question(
+        question.qid,
+        QuestionKind(question.kind.value),
+        question.title,
+        text_sha256(question.text),
+        tuple(Option(option.key, option.label) for option in question.options),
+        question.min_selections,
+        question.max_selections,
+        rule_of(question),
+        amends,
+        question.seats,
+    )
+
+
+def build_manifest_questions(election: Election) -> tuple[Question, ...]:
+    """Every question in protocol form.
+
+    Raises:
+        Conflict: naming the question that the protocol refuses, and why.
+    """
+    questions = []
+    for question in election.questions:
+        try:
+            questions.append(manifest_question(question))
+        except BallotsError as exc:
+            raise Conflict(
+                _l(
+                    "Question %(number)d cannot be used: %(check)s.",
+                    number=question.position,
+                    check=exc.check,
+                )
+            ) from exc
+    return tuple(questions)
+
+
+def build_manifest(election: Election, electorate_size: int) -> Manifest:
+    """The manifest frozen when voting opens."""
+    return Manifest(
+        election.slug, election.title, electorate_size, build_manifest_questions(election)
+    )
+
+
+def describe_rule(rule: MajorityRule) -> str:
+    """The rule in plain words, as voters read it before they vote and on the projector."""
+    parts: list[str] = []
+    if rule.kind is RuleKind.MAJORITY:
+        share = f"{rule.threshold.numerator}/{rule.threshold.denominator}"
+        if (rule.threshold.numerator, rule.threshold.denominator) == (
+            1,
+            2,
+        ) and rule.comparison is Comparison.MORE_THAN:
+            parts.append(str(_l("Adopted with more than half of the votes for and against.")))
+        elif rule.comparison is Comparison.AT_LEAST:
+            parts.append(
+                str(
+                    _l("Adopted with at least %(share)s of the votes for and against.", share=share)
+                )
+            )
+        else:
+            parts.append(
+                str(
+                    _l(
+                        "Adopted with more than %(share)s of the votes for and against.",
+                        share=share,
+                    )
+                )
+            )
+        if rule.abstain_counts:
+            parts.append(str(_l("Abstentions count as votes cast.")))
+        else:
+            parts.append(str(_l("Abstentions do not count as votes cast.")))
+    elif rule.kind is RuleKind.PLURALITY:
+        parts.append(str(_l("The option with the most votes wins.")))
+    else:
+        parts.append(str(_l("The candidates with the most votes fill the seats.")))
+    if rule.kind is not RuleKind.APPROVAL:
+        if rule.blank_counts:
+            parts.append(str(_l("Blank votes count as votes cast.")))
+        else:
+            parts.append(str(_l("Blank votes do not count as votes cast.")))
+    if rule.quorum is not None:
+        percent = 100 * rule.quorum.numerator // rule.quorum.denominator
+        parts.append(
+            str(
+                _l("Valid only if at least %(percent)d%% of the voters take part.", percent=percent)
+            )
+        )
+    ties = {
+        TieRule.REJECTED: _l("A tie means rejected."),
+        TieRule.CHAIR: _l("A tie is decided by the chair at the meeting."),
+        TieRule.LOT: _l("A tie is decided by lot at the meeting."),
+    }
+    parts.append(str(ties[rule.tie]))
+    return " ".join(parts)
