@@ -15,8 +15,8 @@ addition (`pubkey_combine`, many points per call) as the only primitive.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
-from typing import Any, Final, TypeAlias
+from collections.abc import Iterator, Sequence
+from typing import Any, Final, Protocol, TypeAlias
 
 from coincurve import PublicKey
 from coincurve._libsecp256k1 import ffi as _ffi
@@ -79,11 +79,11 @@ def _window_bits(count: int) -> int:
     return 6 if count < 8000 else 8
 
 
-def _fill_buckets(terms: Sequence[tuple[int, _Raw]], w: int) -> list[list[list[_Raw]]]:
+def _fill_buckets(scalars: Sequence[int], keys: Sequence[_Raw], w: int) -> list[list[list[_Raw]]]:
     windows = (256 + w - 1) // w
     buckets: list[list[list[_Raw]]] = [[[] for _ in range(1 << w)] for _ in range(windows)]
     if w == 8:
-        for k, key in terms:
+        for k, key in zip(scalars, keys, strict=True):
             for row, digit in zip(
                 buckets, k.to_bytes((k.bit_length() + 7) // 8, "little"), strict=False
             ):
@@ -91,7 +91,7 @@ def _fill_buckets(terms: Sequence[tuple[int, _Raw]], w: int) -> list[list[list[_
                     row[digit].append(key)
         return buckets
     mask = (1 << w) - 1
-    for k, key in terms:
+    for k, key in zip(scalars, keys, strict=True):
         i = 0
         while k:
             digit = k & mask
@@ -102,11 +102,11 @@ def _fill_buckets(terms: Sequence[tuple[int, _Raw]], w: int) -> list[list[list[_
     return buckets
 
 
-def _bucket_sum(terms: Sequence[tuple[int, _Raw]]) -> _Raw | None:
+def _bucket_sum(scalars: Sequence[int], keys: Sequence[_Raw]) -> _Raw | None:
     """Sum of k*P by the bucket method; None for the identity."""
-    w = _window_bits(len(terms))
+    w = _window_bits(len(scalars))
     total: _Raw | None = None
-    for row in reversed(_fill_buckets(terms, w)):
+    for row in reversed(_fill_buckets(scalars, keys, w)):
         for _ in range(w):
             total = _double(total)
         sums = [_add(bucket) for bucket in row]
@@ -123,22 +123,96 @@ def _bucket_sum(terms: Sequence[tuple[int, _Raw]]) -> _Raw | None:
     return total
 
 
-def multi_mul(terms: Sequence[tuple[int, Point]]) -> Point:
-    """Sum of k*P for public scalars k (reduced mod n); variable time."""
-    pairs = []
-    for k, p in terms:
+def _sum_of_multiples(scalars: Sequence[int], points: Sequence[Point]) -> Point:
+    """Sum of k*P for public scalars k (reduced mod n), as parallel lists; variable time."""
+    ks: list[int] = []
+    keys: list[PublicKey] = []
+    for k, p in zip(scalars, points, strict=True):
         k %= N
         if k and p.key is not None:
-            pairs.append((k, p.key))
-    if len(pairs) < _BUCKET_THRESHOLD:
-        return Point.sum(Point.of_key(key.multiply(k.to_bytes(32, "big"))) for k, key in pairs)
-    result = _bucket_sum([(k, key.public_key) for k, key in pairs])
+            ks.append(k)
+            keys.append(p.key)
+    if len(ks) < _BUCKET_THRESHOLD:
+        return Point.sum(
+            Point.of_key(key.multiply(k.to_bytes(32, "big")))
+            for k, key in zip(ks, keys, strict=True)
+        )
+    result = _bucket_sum(ks, [key.public_key for key in keys])
     return IDENTITY if result is None else Point.of_key(PublicKey(result))
+
+
+def multi_mul(terms: Sequence[tuple[int, Point]]) -> Point:
+    """Sum of k*P for public scalars k (reduced mod n); variable time."""
+    return _sum_of_multiples([k for k, _ in terms], [p for _, p in terms])
 
 
 def _equation_value(equation: Equation, key: Point) -> Point:
     terms, g, k, _ = equation
     return multi_mul([*terms, (g, GENERATOR), (k, key)])
+
+
+class Accumulator:
+    """The weighted sums of one batch: a coefficient per distinct point, and those of G and K."""
+
+    __slots__ = ("coefficients", "g", "k", "points")
+
+    def __init__(self) -> None:
+        self.coefficients: dict[bytes, int] = {}
+        self.points: dict[bytes, Point] = {}
+        self.g = 0
+        self.k = 0
+
+    def add(self, point: Point, coefficient: int) -> None:
+        """Add coefficient*point to the sum."""
+        encoding = point.encoding
+        self.coefficients[encoding] = self.coefficients.get(encoding, 0) + coefficient
+        self.points[encoding] = point
+
+
+class Source(Protocol):
+    """Something whose equations can be weighted into a batch, or listed one by one."""
+
+    def weight_count(self) -> int:
+        """How many weights `accumulate` takes (one per equation)."""
+        ...
+
+    def accumulate(self, acc: Accumulator, weights: Iterator[int]) -> None:
+        """Add each equation times its own weight to `acc`."""
+        ...
+
+    def equations(self) -> list[Equation]:
+        """The equations, for checking one at a time."""
+        ...
+
+
+class _Equations:
+    """Plain equations as a source."""
+
+    __slots__ = ("_equations",)
+
+    def __init__(self, equations: Sequence[Equation]) -> None:
+        self._equations = list(equations)
+
+    def weight_count(self) -> int:
+        return len(self._equations)
+
+    def accumulate(self, acc: Accumulator, weights: Iterator[int]) -> None:
+        for terms, g, k, _ in self._equations:
+            z = next(weights)
+            acc.g += z * g
+            acc.k += z * k
+            for e, point in terms:
+                acc.add(point, z * e)
+
+    def equations(self) -> list[Equation]:
+        return self._equations
+
+
+def _weights(count: int) -> Iterator[int]:
+    """`count` independent uniform weights in [1, 2^128], from one `secrets` read."""
+    size = WEIGHT_BITS // 8
+    raw = secrets.token_bytes(size * count)
+    return (int.from_bytes(raw[i : i + size], "big") + 1 for i in range(0, size * count, size))
 
 
 class Batch:
@@ -150,22 +224,26 @@ class Batch:
 
     def __init__(self, key: Point) -> None:
         self._key = key
-        self._equations: list[Equation] = []
+        self._sources: list[Source] = []
 
     def add(self, equation: Equation) -> None:
         """Queue one equation."""
-        self._equations.append(equation)
+        self._sources.append(_Equations((equation,)))
 
     def extend(self, equations: Sequence[Equation]) -> None:
         """Queue several equations."""
-        self._equations.extend(equations)
+        self._sources.append(_Equations(equations))
 
-    def pending(self) -> list[Equation]:
-        """The queued equations (a copy)."""
-        return list(self._equations)
+    def add_source(self, source: Source) -> None:
+        """Queue the equations of a proof that weights them itself (see `proofs.RangeCheck`)."""
+        self._sources.append(source)
+
+    def pending(self) -> list[Source]:
+        """The queued sources (a copy)."""
+        return list(self._sources)
 
     def __len__(self) -> int:
-        return len(self._equations)
+        return len(self._sources)
 
     def check(self) -> None:
         """Check every queued equation; the queue is emptied either way.
@@ -174,31 +252,24 @@ class Batch:
             InvalidProof: ``proof-equation`` with the question, option and branch of the first
                 equation that does not hold.
         """
-        equations, self._equations = self._equations, []
-        if not equations:
+        sources, self._sources = self._sources, []
+        if not sources:
             return
-        coefficients: dict[bytes, int] = {}
-        points: dict[bytes, Point] = {}
-        g = k = 0
-        for equation_terms, eg, ek, _ in equations:
-            z = secrets.randbelow(2**WEIGHT_BITS - 1) + 1
-            g += z * eg
-            k += z * ek
-            for e, point in equation_terms:
-                encoding = point.encoding
-                coefficients[encoding] = coefficients.get(encoding, 0) + z * e
-                points[encoding] = point
-        terms = [(c, points[encoding]) for encoding, c in coefficients.items()]
-        terms.append((g, GENERATOR))
-        terms.append((k, self._key))
-        if multi_mul(terms).is_identity:
+        weights = _weights(sum(s.weight_count() for s in sources))
+        acc = Accumulator()
+        for source in sources:
+            source.accumulate(acc, weights)
+        scalars = [*acc.coefficients.values(), acc.g, acc.k]
+        points = [*acc.points.values(), GENERATOR, self._key]
+        if _sum_of_multiples(scalars, points).is_identity:
             return
-        for equation in equations:
-            if not _equation_value(equation, self._key).is_identity:
-                question, option, detail = equation[3]
-                raise InvalidProof(
-                    "proof-equation", question=question, option=option, detail=detail
-                )
+        for source in sources:
+            for equation in source.equations():
+                if not _equation_value(equation, self._key).is_identity:
+                    question, option, detail = equation[3]
+                    raise InvalidProof(
+                        "proof-equation", question=question, option=option, detail=detail
+                    )
         # The weighted sum of equations that each hold is O, so this is unreachable unless the
         # multi-scalar multiplication is wrong; fail closed rather than accept.
         raise InvalidProof("proof-equation", detail="batch")  # pragma: no cover - see above

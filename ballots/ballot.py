@@ -30,6 +30,7 @@ from ballots.encoding import (
     TAG_BALLOT_DIGEST,
     TAG_OPTION_PROOF,
     TAG_SELECTION_PROOF,
+    Field,
     data,
     hash_bytes,
     integer,
@@ -257,15 +258,26 @@ def _question_shape(
     return options, selections
 
 
+def statement_prefix(election: Election, pseudonym: str) -> Field:
+    """bytes(F), point(K), text(pseudonym): the fields every proof of one ballot starts with.
+
+    Encoded once per ballot; concatenated fields hash exactly as the separate fields do.
+    """
+    return Field(data(election.fingerprint) + point(election.key.joint_key) + text(pseudonym))
+
+
 def option_statement(
-    election: Election, pseudonym: str, question_id: str, option_id: str, ciphertext: Ciphertext
+    election: Election,
+    pseudonym: str,
+    question_id: str,
+    option_id: str,
+    ciphertext: Ciphertext,
+    *,
+    prefix: Field | None = None,
 ) -> RangeStatement:
     """The 0/1 statement of one option with its §I.8 Fiat-Shamir fields."""
-    key = election.key.joint_key
     context = (
-        data(election.fingerprint),
-        point(key),
-        text(pseudonym),
+        prefix or statement_prefix(election, pseudonym),
         text(question_id),
         text(option_id),
         integer(0),
@@ -274,20 +286,31 @@ def option_statement(
         point(ciphertext.beta),
     )
     return RangeStatement(
-        TAG_OPTION_PROOF, context, key, ciphertext, (ciphertext,), 0, 1, question_id, option_id
+        TAG_OPTION_PROOF,
+        context,
+        election.key.joint_key,
+        ciphertext,
+        (ciphertext,),
+        0,
+        1,
+        question_id,
+        option_id,
     )
 
 
 def selection_statement(
-    election: Election, pseudonym: str, question: Question, parts: Sequence[Ciphertext]
+    election: Election,
+    pseudonym: str,
+    question: Question,
+    parts: Sequence[Ciphertext],
+    *,
+    prefix: Field | None = None,
 ) -> RangeStatement:
     """The [min, max] statement on a question's sum with its §I.8 Fiat-Shamir fields."""
     key = election.key.joint_key
     total = Ciphertext.sum(parts)
     context = (
-        data(election.fingerprint),
-        point(key),
-        text(pseudonym),
+        prefix or statement_prefix(election, pseudonym),
         text(question.id),
         items([text(o) for o in question.option_ids]),
         integer(question.min_selections),

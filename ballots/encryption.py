@@ -17,6 +17,7 @@ from ballots.ballot import (
     EncryptedQuestion,
     option_statement,
     selection_statement,
+    statement_prefix,
 )
 from ballots.election import Election
 from ballots.elgamal import encrypt_with
@@ -39,6 +40,7 @@ def _encrypt_ballot_from_parts(
     if unknown:
         raise InvalidBallot("question-unknown", question=min(unknown))
     key = election.key.joint_key
+    prefix = statement_prefix(election, pseudonym)
     questions = []
     for q in manifest.questions:
         if q.id not in selections:
@@ -57,12 +59,13 @@ def _encrypt_ballot_from_parts(
             value = 1 if oid in chosen else 0
             r = draw()
             ct = encrypt_with(key, value, r)
-            proof = prove_range(
-                option_statement(election, pseudonym, q.id, oid, ct), r, value, draw=draw
-            )
+            statement = option_statement(election, pseudonym, q.id, oid, ct, prefix=prefix)
+            proof = prove_range(statement, r, value, draw=draw)
             options.append(EncryptedOption(oid, ct, proof))
             randomness.append(r)
-        statement = selection_statement(election, pseudonym, q, [o.ciphertext for o in options])
+        statement = selection_statement(
+            election, pseudonym, q, [o.ciphertext for o in options], prefix=prefix
+        )
         selection_proof = prove_range(statement, sum(randomness) % N, len(chosen), draw=draw)
         questions.append(EncryptedQuestion(q.id, tuple(options), selection_proof))
     return Ballot(election.election_id, election.fingerprint, pseudonym, tuple(questions))

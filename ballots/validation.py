@@ -12,10 +12,16 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 
 from ballots._batch import Batch
-from ballots.ballot import PSEUDONYM_PATTERN, Ballot, option_statement, selection_statement
+from ballots.ballot import (
+    PSEUDONYM_PATTERN,
+    Ballot,
+    option_statement,
+    selection_statement,
+    statement_prefix,
+)
 from ballots.election import Election
 from ballots.errors import BallotsError, DuplicateCiphertext, InvalidBallot
-from ballots.proofs import check_range_challenge, range_equations
+from ballots.proofs import RangeCheck, check_range_challenge
 
 
 def _queue_ballot(election: Election, ballot: Ballot, batch: Batch) -> None:
@@ -32,6 +38,7 @@ def _queue_ballot(election: Election, ballot: Ballot, batch: Batch) -> None:
         raise InvalidBallot(
             "question-order", field="questions", detail="questions differ from the manifest"
         )
+    prefix = statement_prefix(election, ballot.pseudonym)
     for q, eq in zip(election.manifest.questions, ballot.questions, strict=True):
         if tuple(o.id for o in eq.options) != q.option_ids:
             raise InvalidBallot("option-order", question=q.id, field="options")
@@ -41,13 +48,15 @@ def _queue_ballot(election: Election, ballot: Ballot, batch: Batch) -> None:
                 ct = o.ciphertext
                 if ct.alpha.is_identity or ct.beta.is_identity:
                     raise InvalidBallot("point-identity", question=q.id, option=o.id)
-                statement = option_statement(election, ballot.pseudonym, q.id, o.id, ct)
+                statement = option_statement(
+                    election, ballot.pseudonym, q.id, o.id, ct, prefix=prefix
+                )
                 check_range_challenge(statement, o.proof)
-                batch.extend(range_equations(statement, o.proof))
+                batch.add_source(RangeCheck(statement, o.proof))
                 parts.append(ct)
-            statement = selection_statement(election, ballot.pseudonym, q, parts)
+            statement = selection_statement(election, ballot.pseudonym, q, parts, prefix=prefix)
             check_range_challenge(statement, eq.selections_proof)
-            batch.extend(range_equations(statement, eq.selections_proof))
+            batch.add_source(RangeCheck(statement, eq.selections_proof))
         except InvalidBallot:
             raise
         except BallotsError as exc:
@@ -96,7 +105,8 @@ def validate_ballots(election: Election, ballots: Sequence[Ballot]) -> dict[int,
             errors[i] = exc
             continue
         singles[i] = own
-        combined.extend(own.pending())
+        for source in own.pending():
+            combined.add_source(source)
     try:
         combined.check()
     except BallotsError:

@@ -48,7 +48,7 @@ def test_bucket_method_handles_cancellation_to_the_identity() -> None:
     assert multi_mul(terms) == IDENTITY
     assert p.key is not None
     raw = p.key.public_key
-    assert _bucket_sum([(1, raw), (N - 1, raw)]) is None
+    assert _bucket_sum([1, N - 1], [raw, raw]) is None
 
 
 def test_window_widths_grow_with_the_batch() -> None:
