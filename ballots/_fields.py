@@ -8,7 +8,7 @@ before any decoding or group operation (THREATS T10).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 from ballots.canonical import JSONObject, JSONValue, b64decode
@@ -28,7 +28,8 @@ def as_object(
     optional: frozenset[str] = frozenset(),
 ) -> JSONObject:
     """Check that `value` is an object with exactly the required keys plus optional ones."""
-    if not isinstance(value, Mapping):
+    # Parsed JSON holds dicts and lists; exact types are checked because ABC checks are slow.
+    if not isinstance(value, dict):
         raise InvalidEncoding("json-shape", field=field, detail="expected an object")
     keys = set(value)
     missing = required - keys
@@ -84,7 +85,7 @@ def get_int(obj: JSONObject, key: str, *, field: str, low: int, high: int) -> in
 def get_list(obj: JSONObject, key: str, *, field: str, max_length: int) -> Sequence[JSONValue]:
     """An array of at most `max_length` elements (checked before its elements are read)."""
     value = obj[key]
-    if isinstance(value, str) or not isinstance(value, Sequence):
+    if not isinstance(value, list | tuple):
         raise InvalidEncoding("json-shape", field=f"{field}.{key}", detail="expected an array")
     if len(value) > max_length:
         raise InvalidEncoding("length", field=f"{field}.{key}")

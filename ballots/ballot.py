@@ -11,7 +11,7 @@ checked before any group operation (THREATS T07, T10).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -126,7 +126,7 @@ class Ballot:
         Raises:
             InvalidBallot: naming the check, question, option and field.
         """
-        shape = _check_shape(value, election)
+        pseudonym, shape = _check_shape(value, election)
         questions = []
         for q, raw_q in zip(election.manifest.questions, shape, strict=True):
             options = []
@@ -154,11 +154,7 @@ class Ballot:
             except BallotsError as exc:
                 raise InvalidBallot(exc.check, question=q.id, field=exc.field) from exc
             questions.append(EncryptedQuestion(q.id, tuple(options), selections))
-        obj = value
-        assert isinstance(obj, Mapping)  # established by _check_shape
-        return cls(
-            election.election_id, election.fingerprint, str(obj["pseudonym"]), tuple(questions)
-        )
+        return cls(election.election_id, election.fingerprint, pseudonym, tuple(questions))
 
 
 def _selection_branches(question: Question) -> int:
@@ -171,7 +167,7 @@ def _b64_length(size: int) -> int:
 
 def _check_shape(
     value: JSONValue, election: Election
-) -> list[tuple[Sequence[JSONObject], JSONValue]]:
+) -> tuple[str, list[tuple[Sequence[JSONObject], JSONValue]]]:
     """Every check of §I.8 step 1, on the raw JSON, before any decoding (T07, T10)."""
     try:
         obj = f.as_object(value, field="ballot", required=_BALLOT_KEYS)
@@ -180,7 +176,9 @@ def _check_shape(
             raise InvalidBallot("election-id", field="election_id")
         if f.get_bytes(obj, "fingerprint", field="ballot", length=32) != election.fingerprint:
             raise InvalidBallot("fingerprint", field="fingerprint")
-        f.get_str(obj, "pseudonym", field="ballot", max_length=64, pattern=PSEUDONYM_PATTERN)
+        pseudonym = f.get_str(
+            obj, "pseudonym", field="ballot", max_length=64, pattern=PSEUDONYM_PATTERN
+        )
         manifest_questions = election.manifest.questions
         raw_questions = f.get_list(
             obj, "questions", field="ballot", max_length=len(manifest_questions) + 1
@@ -197,7 +195,7 @@ def _check_shape(
         out.append(raw_q)
     if len(raw_questions) > len(manifest_questions):
         raise InvalidBallot("question-extra", field="questions")
-    return out
+    return pseudonym, out
 
 
 def _question_shape(

@@ -28,6 +28,7 @@ P: Final = 2**256 - 2**32 - 977
 N: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 """The group order n of secp256k1 (§I.1)."""
 
+_P_BYTES: Final = P.to_bytes(32, "big")
 SCALAR_BYTES: Final = 32
 POINT_BYTES: Final = 33
 IDENTITY_ENCODING: Final = b"\x00"
@@ -116,7 +117,8 @@ class Point:
             raise InvalidPoint("point-length", field=field)
         if data[0] not in (2, 3):
             raise InvalidPoint("point-prefix", field=field)
-        if int.from_bytes(data[1:], "big") >= P:
+        # Big-endian bytes of equal length compare like the integers they encode.
+        if data[1:] >= _P_BYTES:
             raise InvalidPoint("point-range", field=field)
         try:
             # The length, prefix and range are checked above, so libsecp256k1 takes the
