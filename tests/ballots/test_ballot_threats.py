@@ -38,6 +38,7 @@ from ballots.ballot import EncryptedOption, EncryptedQuestion, option_statement,
 from ballots.canonical import b64encode, canonical_json
 from ballots.elgamal import Ciphertext, encrypt_with
 from ballots.encryption import _encrypt_ballot_from_parts
+from ballots.errors import CeremonyError as ElectionKeyError
 from ballots.group import GENERATOR, N, P, random_scalar
 from ballots.proofs import prove_range
 from ballots.rules import Comparison, Fraction, MajorityRule, RuleKind, TieRule
@@ -598,3 +599,13 @@ def test_validate_ballots_names_each_bad_ballot_by_position(motion_election: Ele
         "m1",
         "tegen",
     )
+
+
+@pytest.mark.parametrize("variant", sorted(BAD_POINTS))
+def test_bad_point_as_election_key_is_rejected_by_name(ceremony: Ceremony, variant: str) -> None:
+    raw, check = BAD_POINTS[variant]
+    doc = json.loads(canonical_json(ceremony.key.to_json()))
+    doc["joint_key"] = _b64(raw)
+    with pytest.raises(ElectionKeyError, match=check) as info:
+        ElectionKey.from_json(doc)
+    assert info.value.field == "key.joint_key"
