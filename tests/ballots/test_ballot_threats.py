@@ -609,3 +609,23 @@ def test_bad_point_as_election_key_is_rejected_by_name(ceremony: Ceremony, varia
     with pytest.raises(ElectionKeyError, match=check) as info:
         ElectionKey.from_json(doc)
     assert info.value.field == "key.joint_key"
+
+
+def test_large_batch_uses_the_bucket_method_and_still_names_the_bad_ballot(
+    motion_election: Election,
+) -> None:
+    ballots = [
+        encrypt_ballot(motion_election, f"voter-{i}", VOTE) for i in range(12)
+    ]  # > 500 terms
+    assert validate_ballots(motion_election, ballots) == {}
+    doc = _doc(ballots[7])
+    s0 = int.from_bytes(_raw(doc["questions"][0]["options"][1]["proof"])[98:130], "big")
+    _patch_scalar(doc, 98, (s0 + 1) % N)
+    ballots[7] = Ballot.from_json(doc, motion_election)
+    errors = validate_ballots(motion_election, ballots)
+    assert list(errors) == [7]
+    assert (errors[7].check, errors[7].question, errors[7].option) == (
+        "proof-equation",
+        "m1",
+        "tegen",
+    )
