@@ -13,7 +13,7 @@ styles the Content-Security-Policy had to block, on uncaught script errors, and 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
@@ -38,6 +38,36 @@ _FOCUSED: Final = """() => {
         cls: el.getAttribute("class") || "", href: el.getAttribute("href") || "",
         text: text.slice(0, 80), visible_focus: outline || ring,
     };
+}"""
+
+
+# Markup that only an injection would put into a page of ours: event-handler attributes,
+# javascript: URLs, scripts that are inline or from another origin, and embedded frames.
+_INJECTED: Final = """() => {
+    const found = [];
+    const urlAttributes = ["href", "src", "action", "formaction", "xlink:href", "data"];
+    for (const el of document.querySelectorAll("*")) {
+        for (const attr of el.attributes) {
+            const name = attr.name.toLowerCase();
+            if (name.startsWith("on")) {
+                found.push(`${name} attribute: ${el.outerHTML.slice(0, 160)}`);
+            }
+            if (urlAttributes.includes(name)
+                && attr.value.replace(/[\\s\\u0000-\\u001f]/g, "").toLowerCase().startsWith("javascript:")) {
+                found.push(`javascript: URL: ${el.outerHTML.slice(0, 160)}`);
+            }
+        }
+    }
+    for (const script of document.querySelectorAll("script")) {
+        const src = script.getAttribute("src");
+        if (!src || new URL(src, location.href).origin !== location.origin) {
+            found.push(`script not from this site: ${script.outerHTML.slice(0, 160)}`);
+        }
+    }
+    for (const frame of document.querySelectorAll("iframe, frame, object, embed")) {
+        found.push(`embedded content: ${frame.outerHTML.slice(0, 160)}`);
+    }
+    return found;
 }"""
 
 
@@ -90,6 +120,8 @@ class Visitor:
         self.script_problems: list[str] = []
         self.server_errors: list[str] = []
         self.status: int | None = None
+        # When set, every checked page must declare this language on <html lang>.
+        self.expect_lang: str | None = None
         self.page.on("load", self._on_load)
         self.page.on("dialog", self._on_dialog)
         self.page.on("pageerror", self._on_page_error)
@@ -135,11 +167,25 @@ class Visitor:
         """Run axe-core on the current page; fail on serious or critical violations."""
         self.page.wait_for_load_state("load")
         self.unchecked.clear()
+        if self.expect_lang is not None:
+            assert self.lang() == self.expect_lang, (
+                f"<html lang={self.lang()!r}> on {self.page.url}"
+            )
         if self.javascript:
             self.checked.append(self.page.url)
             assert_accessible(self.page)
 
     # ------------------------------------------------------------- reading the page
+
+    def assert_no_injected_markup(self) -> None:
+        """Fail when the page holds markup that only an injection could have put there.
+
+        Looks in the live DOM for on* attributes, javascript: URLs, inline or foreign
+        scripts and embedded frames (THREATS T30). The CSP would stop most of these from
+        running; this check finds the missing escaping behind them.
+        """
+        found = self.page.evaluate(_INJECTED)
+        assert not found, f"injected markup on {self.page.url}:\n" + "\n".join(found)
 
     def menu_link(self, name: str) -> Locator:
         """A link in the site's main menu (in the header), by its visible text."""
@@ -161,6 +207,36 @@ class Visitor:
         """The element with keyboard focus, or None when focus is on the document."""
         found = self.page.evaluate(_FOCUSED)
         return None if found is None else Focused(**found)
+
+    def tab_to(self, matches: Callable[[Focused], bool], *, limit: int = 40) -> Focused:
+        """Press Tab until the focused element matches; every stop must show its focus.
+
+        Raises:
+            AssertionError: when an element gets focus without a visible indicator, focus
+                leaves the page, or nothing matches within `limit` presses.
+        """
+        passed: list[str] = []
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            focused = self.focused()
+            assert focused is not None, f"focus left the page at {self.path} after {passed}"
+            assert focused.visible_focus, f"no visible focus on {focused.describe()} at {self.path}"
+            if matches(focused):
+                return focused
+            passed.append(focused.describe())
+        raise AssertionError(
+            f"nothing matched after {limit} presses of Tab at {self.path}: {passed}"
+        )
+
+    def focus_is_in(self, selector: str) -> bool:
+        """True when the focused element is inside (or is) the element `selector` finds."""
+        return bool(
+            self.page.evaluate(
+                "s => { const c = document.querySelector(s);"
+                " return !!c && c.contains(document.activeElement); }",
+                selector,
+            )
+        )
 
     def is_signed_in(self) -> bool:
         """True when the page offers the sign-out button."""
@@ -190,6 +266,13 @@ class Visitor:
         assert self.path not in {"/login", "/login/second-factor"}, (
             f"signing in as {email} failed: {self.page.locator('main').inner_text()[:300]}"
         )
+
+    def choose_language(self, lang: str) -> None:
+        """Switch the language with the button in the header (if not already in it)."""
+        if self.lang() != lang:
+            self.click(self.page.locator(f"header form.language button[value={lang}]"))
+        assert self.lang() == lang
+        self.expect_lang = lang
 
     def sign_out(self) -> None:
         """Use the sign-out button in the header."""
