@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from logging import getLogger
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
@@ -23,9 +24,10 @@ from voting.db import EXTENSION_KEY, Database, close_request_session
 from voting.errors import VotingError
 from voting.extensions import babel, csrf, limiter, login_manager
 from voting.i18n import SUPPORTED_LOCALES, select_locale, select_timezone
+from voting.keys import Keyring
 from voting.logging import configure_logging, install_request_ids
 from voting.mail import Mailer, SMTPMailer
-from voting.runtime import MAILER_KEY, SETTINGS_KEY
+from voting.runtime import KEYRING_KEY, MAILER_KEY, SETTINGS_KEY
 from voting.security import (
     Access,
     access,
@@ -82,10 +84,15 @@ def create_app(
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         TEMPLATES_AUTO_RELOAD=False,
     )
+    if production:
+        # Links in mail and QR codes use STEMBUS_BASE_URL; requests for any other host are
+        # refused, so a forged Host header cannot steer anything (Flask's TRUSTED_HOSTS).
+        app.config["TRUSTED_HOSTS"] = [urlsplit(settings.base_url).hostname]
     app.extensions[SETTINGS_KEY] = settings
     app.extensions[EXTENSION_KEY] = database or Database.from_url(settings.database_url)
     app.extensions[AUTH_EXTENSION_KEY] = AuthConfig.from_settings(settings)
     app.extensions[MAILER_KEY] = mailer or SMTPMailer(settings)
+    app.extensions[KEYRING_KEY] = Keyring(settings.secret_key)
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
@@ -110,10 +117,27 @@ def create_app(
 def _register_blueprints(app: Flask) -> None:
     from voting.accounts.views import bp as accounts_bp
     from voting.admin.views import bp as admin_bp
+    from voting.consensus.views import bp as consensus_bp
+    from voting.elections.public_views import bp as public_bp
+    from voting.elections.trustee_views import api as trustee_api_bp
+    from voting.elections.trustee_views import bp as trustee_bp
+    from voting.elections.views import bp as elections_bp
+    from voting.elections.voter_views import bp as vote_bp
     from voting.members.views import bp as members_bp
     from voting.pages.views import bp as pages_bp
 
-    for blueprint in (pages_bp, accounts_bp, members_bp, admin_bp):
+    for blueprint in (
+        pages_bp,
+        accounts_bp,
+        members_bp,
+        admin_bp,
+        elections_bp,
+        vote_bp,
+        public_bp,
+        trustee_bp,
+        trustee_api_bp,
+        consensus_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

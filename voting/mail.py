@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -71,3 +72,16 @@ def compose(settings: Settings, *, to: str, subject: str, body: str) -> EmailMes
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
     return message
+
+
+def send_later(mailer: Mailer, messages: Sequence[EmailMessage]) -> None:
+    """Send from a background thread: the response does not wait for the mail server, and its
+    timing tells nothing (THREATS T29). A failure is logged, never shown."""
+
+    def deliver() -> None:
+        try:
+            mailer.send(messages)
+        except MailError:
+            logger.exception("background mail not delivered")
+
+    threading.Thread(target=deliver, daemon=True).start()

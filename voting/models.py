@@ -2,6 +2,21 @@
 
 from voting.accounts.models import Account, AccountToken, AuthSession, RecoveryCode, RoleGrant
 from voting.auditlog import AuditLog, AuditLogEntry, AuditLogHead
+from voting.consensus.models import (
+    Answer,
+    DecisionGroup,
+    FallbackVote,
+    FallbackVoter,
+    GroupMember,
+    Notice,
+    Position,
+    Proposal,
+    ProposalVersion,
+    Report,
+    Round,
+    RoundKey,
+    RoundParticipant,
+)
 from voting.db import Base
 from voting.elections.models import (
     CastBallot,
@@ -22,6 +37,7 @@ from voting.members.models import Branch, ImportBatch, Member
 __all__ = [
     "Account",
     "AccountToken",
+    "Answer",
     "AuditLog",
     "AuditLogEntry",
     "AuditLogHead",
@@ -30,16 +46,28 @@ __all__ = [
     "Branch",
     "CastBallot",
     "CeremonyMessage",
+    "DecisionGroup",
     "DecryptionShareRecord",
     "Election",
     "ElectionOption",
     "ElectionQuestion",
     "Event",
+    "FallbackVote",
+    "FallbackVoter",
+    "GroupMember",
     "ImportBatch",
     "Meeting",
     "Member",
+    "Notice",
+    "Position",
+    "Proposal",
+    "ProposalVersion",
     "RecoveryCode",
+    "Report",
     "RoleGrant",
+    "Round",
+    "RoundKey",
+    "RoundParticipant",
     "SeenCiphertext",
     "ServiceKey",
     "Trustee",

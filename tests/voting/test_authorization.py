@@ -97,6 +97,47 @@ POLICY: dict[str, Route] = {
     "admin.disable": Route("POST", "/admin/members/{member_id}/disable", only("admin")),
     "admin.enable": Route("POST", "/admin/members/{member_id}/enable", only("admin")),
     "admin.events": Route("GET", "/admin/events", only("admin")),
+    # Elections. Ids point at nothing: the gate is what this table tests (an allowed role
+    # gets 404, a refused one 403 or the sign-in page); object checks have their own tests.
+    "elections.meetings": Route("GET", "/meetings", OFFICERS),
+    "elections.meeting": Route("GET", "/meetings/{none}", OFFICERS),
+    "elections.manage": Route("GET", "/elections/{none}/manage", OFFICERS),
+    "elections.add_question": Route("POST", "/elections/{none}/questions", OFFICERS),
+    "elections.remove_question": Route(
+        "POST", "/elections/{none}/questions/{none}/remove", OFFICERS
+    ),
+    "elections.trustees": Route("POST", "/elections/{none}/trustees", OFFICERS),
+    "elections.start_ceremony": Route("POST", "/elections/{none}/ceremony", OFFICERS),
+    "elections.resolve_complaints": Route("POST", "/elections/{none}/ceremony/resolve", OFFICERS),
+    "elections.open_voting": Route("POST", "/elections/{none}/open", OFFICERS),
+    "elections.close_voting": Route("POST", "/elections/{none}/close", OFFICERS),
+    "elections.decrypt": Route("POST", "/elections/{none}/decrypt", OFFICERS),
+    "elections.publish": Route("POST", "/elections/{none}/publish", OFFICERS),
+    "elections.preview": Route("GET", "/elections/{none}/preview", OFFICERS),
+    "vote.index": Route("GET", "/vote/", signed_in()),
+    "vote.ballot": Route("GET", "/vote/no-such-vote", signed_in()),
+    "vote.receipt": Route("GET", "/vote/no-such-vote/receipt/X", signed_in()),
+    "vote.receipt_download": Route("GET", "/vote/no-such-vote/receipt/X.json", signed_in()),
+    "vote.mine": Route("GET", "/vote/no-such-vote/mine", signed_in()),
+    "public.check": Route("GET", "/check", everyone()),
+    "public.audit": Route("GET", "/elections/no-such-vote/audit", everyone()),
+    "public.heads": Route("GET", "/elections/no-such-vote/heads.json", everyone()),
+    "public.record": Route("GET", "/elections/no-such-vote/record.zip", everyone()),
+    "public.result": Route("GET", "/elections/no-such-vote/result", everyone()),
+    "public.projector": Route("GET", "/meetings/{none}/projector", everyone()),
+    "public.projector_state": Route("GET", "/meetings/{none}/projector.json", everyone()),
+    "public.minutes": Route("GET", "/meetings/{none}/minutes", signed_in()),
+    "public.minutes_csv": Route("GET", "/meetings/{none}/minutes.csv", signed_in()),
+    "trustee.index": Route("GET", "/trustee", only("trustee")),
+    "trustee.token": Route("POST", "/trustee/{none}/token", only("trustee")),
+    # The trustee tool's API: no session, a bearer token (tests/voting/elections/test_trustee_api.py).
+    "trustee_api.board": Route("GET", "/api/trustee/board", everyone()),
+    "trustee_api.announcement": Route("POST", "/api/trustee/announcement", everyone()),
+    "trustee_api.shares": Route("POST", "/api/trustee/shares", everyone()),
+    "trustee_api.complaints": Route("POST", "/api/trustee/complaints", everyone()),
+    "trustee_api.answers": Route("POST", "/api/trustee/answers", everyone()),
+    "trustee_api.confirm": Route("POST", "/api/trustee/confirm", everyone()),
+    "trustee_api.decryption": Route("POST", "/api/trustee/decryption", everyone()),
 }
 
 ROLE_GRANTS: dict[str, tuple[Role, ...]] = {
@@ -123,7 +164,7 @@ def _arrange(app: Flask, db: Session, role: str) -> tuple[FlaskClient, dict[str,
     with app.app_context():
         auth = auth_config()
     subject = factories.account(db, auth, name="Subject Person", branch_code="utrecht")
-    admin = factories.account(db, auth, roles=(Role.ADMIN,), totp=True, branch_code="utrecht")
+    admin = factories.account(db, auth, roles=(Role.ADMIN,), branch_code="utrecht")
     grant = db.scalar(select(RoleGrant).where(RoleGrant.account_id == admin.id))
     batch = ImportBatch(
         filename="x.csv", sha256="0" * 64, content=b"lidnummer;naam\n", created_at=factories.NOW
@@ -144,6 +185,7 @@ def _arrange(app: Flask, db: Session, role: str) -> tuple[FlaskClient, dict[str,
         "token": token,
         "reset_token": reset_token,
         "session_id": 0,
+        "none": 999999,
     }
     if role != "anonymous":
         branch_code = "groningen" if role == "other_branch" else "utrecht"

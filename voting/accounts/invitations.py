@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -24,7 +23,7 @@ from voting.accounts.services import AuthConfig, account_for_email, ensure_accou
 from voting.config import Settings
 from voting.events import record_event
 from voting.i18n import format_local
-from voting.mail import Mailer, MailError, compose
+from voting.mail import Mailer, compose, send_later
 from voting.members.models import Member
 
 logger = logging.getLogger(__name__)
@@ -149,14 +148,7 @@ def request_password_reset(
         subject=f"account:{account.id}",
     )
     session.commit()
-    threading.Thread(target=_send_quietly, args=(mailer, [message]), daemon=True).start()
-
-
-def _send_quietly(mailer: Mailer, messages: list[EmailMessage]) -> None:
-    try:
-        mailer.send(messages)
-    except MailError:
-        logger.exception("reset mail not delivered")
+    send_later(mailer, [message])
 
 
 def _reset_mail(

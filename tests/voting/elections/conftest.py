@@ -41,7 +41,9 @@ class Setup:
     secrets: dict[int, TrusteeSecret] = field(default_factory=dict)
 
 
-def post(session: Session, trustee: Trustee, action: Action, payload: object, now: dt.datetime) -> None:
+def post(
+    session: Session, trustee: Trustee, action: Action, payload: object, now: dt.datetime
+) -> None:
     """What the trustee API does for each action of the tool."""
     if action is Action.ANNOUNCE:
         ceremony.post_announcement(session, trustee, payload, now)  # type: ignore[arg-type]
@@ -55,7 +57,12 @@ def post(session: Session, trustee: Trustee, action: Action, payload: object, no
         ceremony.confirm(session, trustee, now)
 
 
-def run_ceremony(session: Session, setup: Setup, now: dt.datetime, tamper: Callable[[int, Action, object], object] | None = None) -> None:
+def run_ceremony(
+    session: Session,
+    setup: Setup,
+    now: dt.datetime,
+    tamper: Callable[[int, Action, object], object] | None = None,
+) -> None:
     """Let every trustee's tool act until nobody has anything left to do."""
     for _round in range(12):
         acted = False
@@ -73,42 +80,92 @@ def run_ceremony(session: Session, setup: Setup, now: dt.datetime, tamper: Calla
             return
 
 
-def make_election(db: Session, *, voters: int = 4, trustees: int = 3, threshold: int = 2, questions: int = 1) -> Setup:
+def make_election(
+    db: Session, *, voters: int = 4, trustees: int = 3, threshold: int = 2, questions: int = 1
+) -> Setup:
     """A draft election with a motion (and more questions), trustees and voters in Utrecht."""
     auth = factories.auth_config()
     officer = factories.account(db, auth, roles=(Role.OFFICER,))
-    trustee_accounts = [factories.account(db, auth, roles=(Role.TRUSTEE,), name=f"Trustee {i}") for i in range(trustees)]
+    trustee_accounts = [
+        factories.account(db, auth, roles=(Role.TRUSTEE,), name=f"Trustee {i}")
+        for i in range(trustees)
+    ]
     voter_accounts = [factories.account(db, auth, name=f"Voter {i}") for i in range(voters)]
     meeting = preparation.create_meeting(
-        db, officer, title="ALV december", starts_local=dt.datetime(2026, 12, 12, 10, 0), timezone="Europe/Amsterdam",
-        location="Utrecht", online=False, now=factories.NOW,
+        db,
+        officer,
+        title="ALV december",
+        starts_local=dt.datetime(2026, 12, 12, 10, 0),
+        timezone="Europe/Amsterdam",
+        location="Utrecht",
+        online=False,
+        now=factories.NOW,
     )
     election = preparation.create_election(
-        db, officer, meeting, title="Moties ALV", opens_local=dt.datetime(2026, 12, 1, 10, 0),
-        closes_local=dt.datetime(2026, 12, 10, 19, 0), electorate_kind=ElectorateKind.ALL_MEMBERS, branch_id=None,
-        cutoff=dt.date(2026, 11, 1), require_second_factor=False, now=factories.NOW,
+        db,
+        officer,
+        meeting,
+        title="Moties ALV",
+        opens_local=dt.datetime(2026, 12, 1, 10, 0),
+        closes_local=dt.datetime(2026, 12, 10, 19, 0),
+        electorate_kind=ElectorateKind.ALL_MEMBERS,
+        branch_id=None,
+        cutoff=dt.date(2026, 11, 1),
+        require_second_factor=False,
+        now=factories.NOW,
     )
     motion = preparation.add_question(
-        db, officer, election, kind=QuestionKind.MOTION, title="Motie 1: meer groen",
-        text="De ALV besluit:\n\nmeer bomen te planten.\n\nen minder te maaien.", rule=RuleChoice(RulePreset.SIMPLE), now=factories.NOW,
+        db,
+        officer,
+        election,
+        kind=QuestionKind.MOTION,
+        title="Motie 1: meer groen",
+        text="De ALV besluit:\n\nmeer bomen te planten.\n\nen minder te maaien.",
+        rule=RuleChoice(RulePreset.SIMPLE),
+        now=factories.NOW,
     )
     extra = [
         lambda: preparation.add_question(
-            db, officer, election, kind=QuestionKind.APPROVAL, title="Bestuur", text="Kies twee bestuursleden.",
-            rule=RuleChoice(RulePreset.APPROVAL), options=["Anna", "Bram", "Chris"], seats=2, now=factories.NOW,
+            db,
+            officer,
+            election,
+            kind=QuestionKind.APPROVAL,
+            title="Bestuur",
+            text="Kies twee bestuursleden.",
+            rule=RuleChoice(RulePreset.APPROVAL),
+            options=["Anna", "Bram", "Chris"],
+            seats=2,
+            now=factories.NOW,
         ),
         lambda: preparation.add_question(
-            db, officer, election, kind=QuestionKind.AMENDMENT, title="Amendement A op motie 1", text="Vervang 'bomen' door 'fruitbomen'.",
-            rule=RuleChoice(RulePreset.SIMPLE), amends=motion, amends_paragraph=2, now=factories.NOW,
+            db,
+            officer,
+            election,
+            kind=QuestionKind.AMENDMENT,
+            title="Amendement A op motie 1",
+            text="Vervang 'bomen' door 'fruitbomen'.",
+            rule=RuleChoice(RulePreset.SIMPLE),
+            amends=motion,
+            amends_paragraph=2,
+            now=factories.NOW,
         ),
         lambda: preparation.add_question(
-            db, officer, election, kind=QuestionKind.MULTIPLE_CHOICE, title="Datum volgende ALV", text="Kies een datum.",
-            rule=RuleChoice(RulePreset.PLURALITY), options=["maart", "april", "mei"], now=factories.NOW,
+            db,
+            officer,
+            election,
+            kind=QuestionKind.MULTIPLE_CHOICE,
+            title="Datum volgende ALV",
+            text="Kies een datum.",
+            rule=RuleChoice(RulePreset.PLURALITY),
+            options=["maart", "april", "mei"],
+            now=factories.NOW,
         ),
     ]
     for make in extra[: questions - 1]:
         make()
-    preparation.set_trustees(db, officer, election, [a.id for a in trustee_accounts], threshold, factories.NOW)
+    preparation.set_trustees(
+        db, officer, election, [a.id for a in trustee_accounts], threshold, factories.NOW
+    )
     return Setup(election, officer, trustee_accounts, voter_accounts, Keyring(SECRET_KEY))
 
 

@@ -34,17 +34,48 @@ def test_whole_election_verifies(db: Session, setup: Setup, tmp_path: Path) -> N
     assert election.state is ElectionState.OPEN
     receipts = []
     for voter, choice in zip(setup.voters, CHOICES, strict=True):
-        receipts.append(cast_ballot(db, setup.keyring, SECRET_KEY, voter, election.id, choice, DURING, second_factor_done=False))
+        receipts.append(
+            cast_ballot(
+                db,
+                setup.keyring,
+                SECRET_KEY,
+                voter,
+                election.id,
+                choice,
+                DURING,
+                second_factor_done=False,
+            )
+        )
     # The first voter changes their mind: the last ballot counts.
     revote = {"q1": ["tegen"], "q2": ["o3"], "q3": ["tegen"], "q4": ["o3"]}
-    receipts.append(cast_ballot(db, setup.keyring, SECRET_KEY, setup.voters[0], election.id, revote, DURING, second_factor_done=False))
+    receipts.append(
+        cast_ballot(
+            db,
+            setup.keyring,
+            SECRET_KEY,
+            setup.voters[0],
+            election.id,
+            revote,
+            DURING,
+            second_factor_done=False,
+        )
+    )
     assert receipts[0].tracking_code != receipts[-1].tracking_code
     current = db.scalars(select(CastBallot).where(CastBallot.superseded_by_index.is_(None))).all()
     assert len(current) == 4
     assert lifecycle.turnout(db, election) == 4
 
     with pytest.raises(NotOpen):
-        cast_ballot(db, setup.keyring, SECRET_KEY, setup.voters[1], election.id, CHOICES[1], CLOSES, second_factor_done=False)
+        cast_ballot(
+            db,
+            setup.keyring,
+            SECRET_KEY,
+            setup.voters[1],
+            election.id,
+            CHOICES[1],
+            CLOSES,
+            second_factor_done=False,
+        )
 
     tally = lifecycle.close_voting(db, setup.keyring, setup.officer, election.id, CLOSES)
     doc = lifecycle.document(election)

@@ -1,0 +1,261 @@
+"""Member routes: the votes a member may take part in, the ballot, the review, the receipt.
+
+The ballot works without JavaScript: all questions on one page, or one per screen. The
+choices travel in the form only (hidden fields between screens, never the session), the
+review page posts them once more to cast, and after casting the member is redirected to
+the receipt, so a reload cannot cast twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from voting.accounts.totp import qr_svg
+from voting.db import request_session, utcnow
+from voting.elections import lifecycle
+from voting.elections.casting import (
+    BallotRefused,
+    NotOpen,
+    cast_ballot,
+    check_open,
+    my_ballots,
+    receipt_for,
+)
+from voting.elections.confirmations import send_cast_confirmation
+from voting.elections.manifests import describe_rule, rule_of
+from voting.elections.models import Election, ElectionQuestion, ElectionState, QuestionKind, Voter
+from voting.errors import NotFound
+from voting.extensions import limiter
+from voting.runtime import current_keyring, current_mailer, current_settings
+from voting.security import Access, access
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("vote", __name__, url_prefix="/vote")
+Reply = str | WerkzeugResponse | tuple[str, int]
+CAST_LIMIT = "20 per minute"
+
+
+def _election(slug: str) -> Election:
+    election = request_session().scalar(select(Election).where(Election.slug == slug))
+    if election is None or election.state in {
+        ElectionState.DRAFT,
+        ElectionState.CEREMONY,
+        ElectionState.READY,
+    }:
+        raise NotFound
+    return election
+
+
+def _is_voter(election: Election) -> bool:
+    return request_session().get(Voter, (election.id, current_user.account.member_id)) is not None
+
+
+@bp.route("/")
+@access(Access.MEMBER)
+def index() -> Reply:
+    """The votes this member may take part in, open and upcoming and past."""
+    db = request_session()
+    member_id = current_user.account.member_id
+    elections = db.scalars(
+        select(Election)
+        .join(Voter, Voter.election_id == Election.id)
+        .where(Voter.member_id == member_id)
+        .order_by(Election.closes_at.desc())
+    ).all()
+    return render_template("elections/vote_index.html", elections=elections, now=utcnow())
+
+
+def _selections(
+    form: Mapping[str, object], questions: list[ElectionQuestion]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The choices in a posted form, and a problem per question (in words)."""
+    data = form if isinstance(form, MultiDict) else MultiDict(form)
+    chosen: dict[str, list[str]] = {}
+    problems: dict[str, str] = {}
+    for question in questions:
+        values = [str(v) for v in data.getlist(question.qid) if v != ""]
+        keys = {o.key for o in question.options}
+        if any(v not in keys for v in values) or len(set(values)) != len(values):
+            problems[question.qid] = _("Choose from the options shown.")
+            continue
+        if question.qid in data or values:
+            if not question.min_selections <= len(values) <= question.max_selections:
+                problems[question.qid] = _(
+                    "Choose at least %(low)d and at most %(high)d.",
+                    low=question.min_selections,
+                    high=question.max_selections,
+                )
+                continue
+            chosen[question.qid] = values
+    return chosen, problems
+
+
+def _render_ballot(
+    election: Election,
+    chosen: Mapping[str, list[str]],
+    problems: Mapping[str, str],
+    mode: str,
+    step: int,
+    status: int = 200,
+) -> Reply:
+    questions = election.questions
+    return render_template(
+        "elections/ballot.html",
+        election=election,
+        questions=questions,
+        chosen=chosen,
+        problems=problems,
+        mode=mode,
+        step=step,
+        rules={q.qid: describe_rule(rule_of(q)) for q in questions},
+        motion_kinds={QuestionKind.MOTION, QuestionKind.AMENDMENT, QuestionKind.BUDGET_LINE},
+    ), status
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+@access(Access.MEMBER)
+@limiter.limit(CAST_LIMIT, methods=["POST"])
+def ballot(slug: str) -> Reply:
+    """Fill in the ballot, review it, and cast it."""
+    election = _election(slug)
+    now = utcnow()
+    if not _is_voter(election):
+        return render_template("elections/not_eligible.html", election=election), 403
+    try:
+        check_open(election, now)
+    except NotOpen as closed:
+        return render_template(
+            "elections/closed.html", election=election, message=closed.message, now=now
+        ), 409
+    questions = election.questions
+    if request.method == "GET":
+        mode = "step" if request.args.get("mode") == "step" else "all"
+        return _render_ballot(election, {}, {}, mode, 1)
+    mode = "step" if request.form.get("mode") == "step" else "all"
+    step = max(
+        1,
+        min(
+            len(questions),
+            request.form.get("edit_step", request.form.get("step", 1, type=int), type=int) or 1,
+        ),
+    )
+    action = "edit" if "edit_step" in request.form else request.form.get("action", "review")
+    chosen, problems = _selections(request.form, questions)
+    if action in {"next", "back"}:
+        current = questions[step - 1].qid
+        if action == "next" and current in problems:
+            return _render_ballot(election, chosen, {current: problems[current]}, mode, step, 400)
+        return _render_ballot(election, chosen, {}, mode, step + (1 if action == "next" else -1))
+    if action == "edit":
+        return _render_ballot(election, chosen, {}, mode, step)
+    missing = {
+        q.qid: _("Choose at least %(low)d.", low=q.min_selections)
+        for q in questions
+        if q.qid not in chosen and q.min_selections > 0
+    }
+    problems = {**missing, **problems}
+    for question in questions:
+        if question.qid not in chosen and question.qid not in problems:
+            chosen[question.qid] = []  # no choice: a blank vote
+    if problems:
+        first = next(i for i, q in enumerate(questions, 1) if q.qid in problems)
+        return _render_ballot(election, chosen, problems, mode, first if mode == "step" else 1, 400)
+    if action != "cast":
+        return render_template(
+            "elections/review.html",
+            election=election,
+            questions=questions,
+            chosen=chosen,
+            mode=mode,
+        )
+    try:
+        receipt = cast_ballot(
+            request_session(),
+            current_keyring(),
+            current_settings().secret_key,
+            current_user.account,
+            election.id,
+            chosen,
+            now,
+            second_factor_done=current_user.auth_session.second_factor_at is not None,
+        )
+    except BallotRefused as refused:
+        request_session().rollback()
+        return _render_ballot(
+            election,
+            chosen,
+            {refused.question or questions[0].qid: str(refused.message)},
+            mode,
+            1,
+            400,
+        )
+    send_cast_confirmation(
+        current_settings(),
+        current_mailer(),
+        current_user.account,
+        election,
+        receipt.tracking_code,
+        now,
+    )
+    return redirect(url_for(".receipt", slug=election.slug, code=receipt.tracking_code), code=303)
+
+
+@bp.route("/<slug>/receipt/<code>")
+@access(Access.MEMBER)
+def receipt(slug: str, code: str) -> Reply:
+    """The receipt: tracking code, QR code to the check page, and the signed receipt."""
+    election = _election(slug)
+    found = receipt_for(
+        request_session(), current_settings().secret_key, current_user.account, election, code
+    )
+    check_url = current_settings().base_url + url_for("public.check", code=found.tracking_code)
+    return render_template(
+        "elections/receipt.html",
+        election=election,
+        receipt=found,
+        qr=qr_svg(check_url),
+        check_url=check_url,
+    )
+
+
+@bp.route("/<slug>/receipt/<code>.json")
+@access(Access.MEMBER)
+def receipt_download(slug: str, code: str) -> Response:
+    """The signed receipt as a file to keep."""
+    election = _election(slug)
+    found = receipt_for(
+        request_session(), current_settings().secret_key, current_user.account, election, code
+    )
+    return Response(
+        found.document(),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="receipt-{election.slug}-{found.log_index}.json"'
+        },
+    )
+
+
+@bp.route("/<slug>/mine")
+@access(Access.MEMBER)
+def mine(slug: str) -> Reply:
+    """Every ballot under the member's pseudonym: a ballot they did not cast would show here."""
+    election = _election(slug)
+    if not _is_voter(election):
+        abort(403)
+    rows = my_ballots(
+        request_session(), current_settings().secret_key, current_user.account, election
+    )
+    return render_template(
+        "elections/mine.html",
+        election=election,
+        rows=rows,
+        turnout=lifecycle.turnout(request_session(), election),
+    )
