@@ -1,0 +1,211 @@
+"""`stembus-trustee`: a trustee's own tool for the key ceremony and the decryption.
+
+    stembus-trustee ceremony --server https://stembus.example.org --secret-file alv.key
+    stembus-trustee decrypt  --server https://stembus.example.org --secret-file alv.key
+
+The token (made on the website's Trustee page) comes from STEMBUS_TRUSTEE_TOKEN or a
+prompt; the passphrase of the secret file from STEMBUS_TRUSTEE_PASSPHRASE or a prompt.
+The secret share never leaves this computer: the file is sealed with Argon2id and
+ChaCha20-Poly1305 (protocol.md §I.10), written before anything that depends on it is
+sent. For decryption the tool downloads the election record, verifies it, recomputes the
+tally from the ballots itself, and decrypts only that (THREATS T16).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from ballots import (
+    BallotsError,
+    JSONValue,
+    TrusteeSecret,
+    canonical_json,
+    decrypt_share,
+    open_secret,
+    seal_secret,
+)
+from voting.trustee.steps import Action, BoardError, next_step
+from voting.trustee.tally import RecordRefused, tally_from_record
+
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+POLL_SECONDS = 10
+
+
+class ToolError(Exception):
+    """Something the trustee must know; the tool stops with this message."""
+
+
+class Server:
+    """The Stembus server's trustee API, authenticated by the trustee's token."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base.rstrip("/")
+        self.token = token
+
+    def _request(self, path: str, body: JSONValue | None = None) -> bytes:
+        data = canonical_json(body) if body is not None else None
+        request = urllib.request.Request(  # noqa: S310  # the server address is the trustee's own input
+            self.base + path,
+            data=data,
+            method="POST" if data is not None else "GET",
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                return bytes(response.read(MAX_RESPONSE_BYTES))
+        except urllib.error.HTTPError as error:
+            try:
+                message = json.loads(error.read(65536)).get("message", "")
+            except ValueError:
+                message = ""
+            raise ToolError(
+                f"the server refused ({error.code}): {message or error.reason}"
+            ) from error
+        except urllib.error.URLError as error:
+            raise ToolError(f"cannot reach {self.base}: {error.reason}") from error
+
+    def board(self) -> dict[str, JSONValue]:
+        """The ceremony's state for this trustee."""
+        value = json.loads(self._request("/api/trustee/board"))
+        if not isinstance(value, dict):
+            raise ToolError("the server's answer is not a board")
+        return value
+
+    def post(self, what: str, body: JSONValue) -> None:
+        """Post a step's message."""
+        self._request(f"/api/trustee/{what}", body)
+
+    def record(self, slug: str) -> bytes:
+        """The election record (a zip) as the server publishes it."""
+        return self._request(f"/elections/{slug}/record.zip")
+
+
+def _passphrase(new: bool) -> str:
+    given = os.environ.get("STEMBUS_TRUSTEE_PASSPHRASE")
+    if given:
+        return given
+    first = getpass.getpass("Passphrase for your secret file: ")
+    if new and getpass.getpass("The same passphrase again: ") != first:
+        raise ToolError("the two passphrases differ")
+    return first
+
+
+def _save(path: Path, secret: TrusteeSecret, passphrase: str) -> None:
+    # Write to a temporary file next to the target, then rename: a crash never leaves half a key.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "wb") as out:
+        out.write(seal_secret(secret, passphrase))
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def _load(path: Path, passphrase: str) -> TrusteeSecret | None:
+    if not path.exists():
+        return None
+    try:
+        return open_secret(path.read_bytes(), passphrase)
+    except BallotsError as error:
+        raise ToolError(
+            f"cannot open {path}: wrong passphrase or damaged file ({error.check})"
+        ) from error
+
+
+def ceremony(server: Server, secret_file: Path, *, wait: bool, out: list[str]) -> Action:
+    """Take every step that is due; with `wait`, keep polling until the ceremony is done."""
+    passphrase = _passphrase(new=not secret_file.exists())
+    secret = _load(secret_file, passphrase)
+    while True:
+        board = server.board()
+        try:
+            step = next_step(board, secret)
+        except (BoardError, BallotsError) as error:
+            raise ToolError(f"the ceremony cannot go on: {error}") from error
+        if step.secret is not None:
+            _save(secret_file, step.secret, passphrase)
+            secret = step.secret
+        if step.action is Action.DONE:
+            out.append("the key ceremony is complete; keep your secret file and passphrase safe")
+            return step.action
+        if step.action is Action.WAIT:
+            out.append(step.reason)
+            if not wait:
+                return step.action
+            time.sleep(POLL_SECONDS)
+            continue
+        payload: JSONValue = (
+            step.payload if isinstance(step.payload, dict) else {"items": step.payload or []}
+        )
+        server.post(step.action.value, payload)
+        out.append(f"sent: {step.action.value}")
+
+
+def decrypt(server: Server, secret_file: Path, out: list[str]) -> None:
+    """Verify the record, recompute the tally from its ballots, and send a partial decryption."""
+    secret = _load(secret_file, _passphrase(new=False))
+    if secret is None:
+        raise ToolError(f"{secret_file} does not exist")
+    board = server.board()
+    slug = board.get("election_id")
+    if not isinstance(slug, str) or board.get("state") != "closed":
+        raise ToolError("decryption starts after voting has closed")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "record.zip"
+        path.write_bytes(server.record(slug))
+        try:
+            election, tally = tally_from_record(path)
+        except RecordRefused as refused:
+            raise ToolError(f"the tool refuses to decrypt: {refused}") from refused
+    share = decrypt_share(election, tally, secret)
+    server.post("decryption", share.to_json())
+    out.append(
+        f"sent the decryption share of trustee {share.trustee} for {tally.ballots_counted} ballots"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command."""
+    parser = argparse.ArgumentParser(prog="stembus-trustee", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["ceremony", "decrypt"])
+    parser.add_argument(
+        "--server", required=True, help="the Stembus address, e.g. https://stembus.example.org"
+    )
+    parser.add_argument(
+        "--secret-file", required=True, type=Path, help="your secret share (made in the ceremony)"
+    )
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="keep waiting for the other trustees until the ceremony is done",
+    )
+    args = parser.parse_args(argv)
+    token = os.environ.get("STEMBUS_TRUSTEE_TOKEN") or getpass.getpass(
+        "Trustee token from the website: "
+    )
+    server = Server(args.server, token.strip())
+    lines: list[str] = []
+    try:
+        if args.command == "ceremony":
+            ceremony(server, args.secret_file, wait=args.wait, out=lines)
+        else:
+            decrypt(server, args.secret_file, lines)
+    except ToolError as error:
+        print("\n".join(lines))  # the tool's output
+        print(f"stembus-trustee: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
