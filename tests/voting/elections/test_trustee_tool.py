@@ -1,0 +1,179 @@
+"""`stembus-trustee` against a real HTTP server: the key ceremony, the decryption at the
+meeting, the token, and its refusal to decrypt anything but the log's tally (T16)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from tests import factories
+from tests.e2e.server import LiveServer
+from tests.voting.concurrency import committed_engine
+from tests.voting.conftest import base_settings
+from tests.voting.elections.conftest import CLOSES, DURING, SECRET_KEY, make_election
+from voting import create_app
+from voting.accounts.models import Account
+from voting.db import Database
+from voting.elections import ceremony, lifecycle
+from voting.elections.casting import cast_ballot
+from voting.elections.models import Election, ElectionState
+from voting.trustee.cli import main
+
+PASSPHRASE = "a long passphrase for the trustee file"
+
+
+@pytest.fixture
+def served(tmp_path: Path, smtp) -> Iterator[tuple[Engine, str]]:
+    engine = next(committed_engine(tmp_path, "trustee_tool"))
+    settings = base_settings(engine.url.render_as_string(hide_password=False), smtp.port)
+    app = create_app(settings, database=Database(engine))
+    server = LiveServer("trustee-tool")
+    server.start()
+    with server.mount(app):
+        yield engine, server.url()
+    server.stop()
+    engine.dispose()
+
+
+def _tokens(session: Session, election: Election) -> dict[int, str]:
+    tokens = {}
+    for trustee in election.trustees:
+        account = session.get(Account, trustee.account_id)
+        assert account is not None
+        tokens[trustee.index] = ceremony.issue_token(session, account, election, factories.NOW)
+    return tokens
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, token: str, *args: str) -> int:
+    monkeypatch.setenv("STEMBUS_TRUSTEE_TOKEN", token)
+    monkeypatch.setenv("STEMBUS_TRUSTEE_PASSPHRASE", PASSPHRASE)
+    return main(list(args))
+
+
+def test_ceremony_and_decryption_through_the_tool(
+    served: tuple[Engine, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    engine, url = served
+    with Database(engine).session() as db:
+        setup = make_election(db, voters=3, questions=2)
+        ceremony.start_ceremony(db, setup.officer, setup.election, factories.NOW)
+        tokens = _tokens(db, setup.election)
+        slug, election_id = setup.election.slug, setup.election.id
+    files = {index: tmp_path / f"trustee-{index}.key" for index in tokens}
+    for _round in range(6):
+        for index, token in tokens.items():
+            assert (
+                _run(
+                    monkeypatch,
+                    token,
+                    "ceremony",
+                    "--server",
+                    url,
+                    "--secret-file",
+                    str(files[index]),
+                )
+                == 0
+            )
+    assert "the key ceremony is complete" in capsys.readouterr().out
+    assert all(f.stat().st_mode & 0o077 == 0 for f in files.values())
+    assert PASSPHRASE.encode() not in files[1].read_bytes()
+
+    with Database(engine).session() as db:
+        election = db.get(Election, election_id)
+        assert election is not None
+        assert election.state is ElectionState.READY
+        lifecycle.open_voting(db, setup.keyring, SECRET_KEY, setup.officer, election, factories.NOW)
+        for voter, choice in zip(setup.voters, (["voor"], ["voor"], ["tegen"]), strict=True):
+            cast_ballot(
+                db,
+                setup.keyring,
+                SECRET_KEY,
+                voter,
+                election_id,
+                {"q1": choice, "q2": ["o1"]},
+                DURING,
+                second_factor_done=False,
+            )
+        # Before closing, the tool refuses: there is no tally yet.
+        assert (
+            _run(monkeypatch, tokens[1], "decrypt", "--server", url, "--secret-file", str(files[1]))
+            == 1
+        )
+        lifecycle.close_voting(db, setup.keyring, setup.officer, election_id, CLOSES)
+
+    for index in (2, 3):
+        assert (
+            _run(
+                monkeypatch,
+                tokens[index],
+                "decrypt",
+                "--server",
+                url,
+                "--secret-file",
+                str(files[index]),
+            )
+            == 0
+        )
+    # A second share from the same trustee is refused by the server.
+    assert (
+        _run(monkeypatch, tokens[2], "decrypt", "--server", url, "--secret-file", str(files[2]))
+        == 1
+    )
+    with Database(engine).session() as db:
+        result, outcomes = lifecycle.decrypt(
+            db, setup.officer, election_id, CLOSES + dt.timedelta(minutes=5)
+        )
+        assert dict(dict(result.counts)["q1"]) == {"voor": 2, "tegen": 1, "onthouding": 0}
+        assert outcomes[0].outcome.value == "adopted"
+    assert slug
+
+
+def test_wrong_token_and_wrong_passphrase_are_refused(
+    served: tuple[Engine, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    engine, url = served
+    with Database(engine).session() as db:
+        setup = make_election(db, voters=1)
+        ceremony.start_ceremony(db, setup.officer, setup.election, factories.NOW)
+        token = ceremony.issue_token(db, setup.trustee_accounts[0], setup.election, factories.NOW)
+    secret = tmp_path / "t.key"
+    assert (
+        _run(monkeypatch, "not-a-token", "ceremony", "--server", url, "--secret-file", str(secret))
+        == 1
+    )
+    assert "token does not work" in capsys.readouterr().err
+    assert _run(monkeypatch, token, "ceremony", "--server", url, "--secret-file", str(secret)) == 0
+    monkeypatch.setenv("STEMBUS_TRUSTEE_PASSPHRASE", "another passphrase entirely")
+    monkeypatch.setenv("STEMBUS_TRUSTEE_TOKEN", token)
+    assert main(["ceremony", "--server", url, "--secret-file", str(secret)]) == 1
+    assert "wrong passphrase" in capsys.readouterr().err
+    with Database(engine).session() as db:
+        stale = ceremony.issue_token(
+            db, setup.trustee_accounts[0], db.get(Election, setup.election.id), factories.NOW
+        )
+    assert stale != token
+    assert (
+        _run(monkeypatch, token, "ceremony", "--server", url, "--secret-file", str(secret)) == 1
+    )  # the old token stopped
+
+
+def test_trustee_token_is_stored_hashed(served: tuple[Engine, str]) -> None:
+    engine, _url = served
+    from voting.elections.models import Trustee
+
+    with Database(engine).session() as db:
+        setup = make_election(db, voters=1)
+        token = ceremony.issue_token(db, setup.trustee_accounts[0], setup.election, factories.NOW)
+        stored = db.scalars(select(Trustee.token_hash)).all()
+    assert token not in stored

@@ -1,0 +1,357 @@
+"""Voting through the web: the ballot (all at once or one per screen), the review, the
+receipt, the confirmation mail, the check page, and what must never leak (T17, T35)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import re
+import zlib
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from tests import factories
+from tests.mailsink import MailSink
+from tests.voting.elections.conftest import Setup, make_election, ready_and_open
+from tests.voting.web import csrf_from, page_token, sign_in
+from voting.accounts.models import Account
+from voting.accounts.totp import qr_svg
+from voting.db import utcnow
+from voting.elections.models import CastBallot, Election
+
+
+def _open_now(db: Session, setup: Setup) -> Election:
+    """Run the ceremony, open, and put the voting window around the real clock."""
+    ready_and_open(db, setup)
+    election = setup.election
+    election.opens_at = utcnow() - dt.timedelta(hours=1)
+    election.closes_at = utcnow() + dt.timedelta(hours=1)
+    db.commit()
+    return election
+
+
+def _voter_client(app: Flask, voter: Account) -> FlaskClient:
+    client = app.test_client()
+    sign_in(client, voter.member.email, factories.PASSWORD)
+    return client
+
+
+def _cast(client: FlaskClient, slug: str, choices: dict[str, list[str]]) -> str:
+    token = page_token(client, f"/vote/{slug}")
+    data: list[tuple[str, str]] = [("csrf_token", token), ("mode", "all"), ("action", "cast")]
+    for qid, keys in choices.items():
+        data += [(qid, key) for key in keys] or [(qid, "")]
+    response = client.post(f"/vote/{slug}", data=MultiDict(data))
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response.headers["Location"]
+
+
+@pytest.fixture
+def opened(db: Session) -> Setup:
+    setup = make_election(db, voters=3, questions=2)
+    _open_now(db, setup)
+    return setup
+
+
+def test_member_sees_the_ballot_with_rules_reviews_and_casts(
+    app: Flask, db: Session, opened: Setup, mail: MailSink
+) -> None:
+    voter = opened.voters[0]
+    client = _voter_client(app, voter)
+    slug = opened.election.slug
+    assert slug in client.get("/vote/").get_data(as_text=True)
+    page = client.get(f"/vote/{slug}").get_data(as_text=True)
+    assert "more than half of the votes for and against" in page
+    assert 'type="radio"' in page
+    assert 'type="checkbox"' in page
+    token = csrf_from(page)
+    review = client.post(
+        f"/vote/{slug}",
+        data=MultiDict(
+            [
+                ("csrf_token", token),
+                ("mode", "all"),
+                ("action", "review"),
+                ("q1", "voor"),
+                ("q2", "o1"),
+                ("q2", "o3"),
+            ]
+        ),
+    )
+    assert review.status_code == 200
+    html = review.get_data(as_text=True)
+    assert "Check your choices" in html
+    assert 'name="q2" value="o3"' in html
+    assert db.scalar(select(CastBallot)) is None  # reviewing casts nothing
+    cast = client.post(
+        f"/vote/{slug}",
+        data=MultiDict(
+            [
+                ("csrf_token", token),
+                ("mode", "all"),
+                ("action", "cast"),
+                ("q1", "voor"),
+                ("q2", "o1"),
+                ("q2", "o3"),
+            ]
+        ),
+    )
+    assert cast.status_code == 303
+    receipt = client.get(cast.headers["Location"]).get_data(as_text=True)
+    code = cast.headers["Location"].rsplit("/", 1)[1]
+    assert code in receipt
+    assert "<svg" in receipt
+    download = client.get(cast.headers["Location"] + ".json")
+    document = json.loads(download.get_data(as_text=True))
+    assert document["tracking_code"] == code
+    assert document["receipt"]["type"] == "receipt"
+    [message] = mail.wait_for(1, to=voter.member.email)
+    body = mail.body_of(message)
+    assert code in body
+    assert "does not say how you voted" in body
+
+
+def test_one_question_per_screen_carries_choices_in_the_form(
+    app: Flask, db: Session, opened: Setup
+) -> None:
+    client = _voter_client(app, opened.voters[0])
+    slug = opened.election.slug
+    first = client.get(f"/vote/{slug}?mode=step").get_data(as_text=True)
+    assert "Question 1 of 2" in first
+    token = csrf_from(first)
+    second = client.post(
+        f"/vote/{slug}",
+        data={"csrf_token": token, "mode": "step", "step": "1", "action": "next", "q1": "tegen"},
+    )
+    html = second.get_data(as_text=True)
+    assert "Question 2 of 2" in html
+    assert '<input type="hidden" name="q1" value="tegen">' in html
+    with client.session_transaction() as session:
+        assert "tegen" not in json.dumps(dict(session))
+    too_many = client.post(
+        f"/vote/{slug}",
+        data=MultiDict(
+            [
+                ("csrf_token", token),
+                ("mode", "step"),
+                ("step", "2"),
+                ("action", "review"),
+                ("q1", "tegen"),
+                ("q2", "o1"),
+                ("q2", "o2"),
+                ("q2", "o3"),
+            ]
+        ),
+    )
+    assert too_many.status_code == 400
+    assert "at most 2" in too_many.get_data(as_text=True)
+
+
+def test_bad_choices_are_refused_and_nothing_is_cast(
+    app: Flask, db: Session, opened: Setup
+) -> None:
+    client = _voter_client(app, opened.voters[0])
+    slug = opened.election.slug
+    token = page_token(client, f"/vote/{slug}")
+    for data in (
+        [("q1", "maybe"), ("q2", "o1")],  # not an option
+        [("q1", "voor"), ("q1", "tegen"), ("q2", "o1")],  # two on a one-choice question
+        [("q1", "voor"), ("q2", "o9")],  # unknown option
+    ):
+        response = client.post(
+            f"/vote/{slug}",
+            data=MultiDict([("csrf_token", token), ("mode", "all"), ("action", "cast"), *data]),
+        )
+        assert response.status_code == 400
+    assert db.scalar(select(CastBallot)) is None
+
+
+def test_revote_replaces_and_my_ballots_shows_both(app: Flask, db: Session, opened: Setup) -> None:
+    client = _voter_client(app, opened.voters[1])
+    slug = opened.election.slug
+    _cast(client, slug, {"q1": ["voor"], "q2": ["o2"]})
+    _cast(client, slug, {"q1": ["tegen"], "q2": []})
+    html = client.get(f"/vote/{slug}/mine").get_data(as_text=True)
+    assert html.count("replaced by a later vote") == 1
+    assert "Turnout so far: 1 of" in html
+
+
+def test_voter_outside_the_electorate_is_refused(app: Flask, db: Session, opened: Setup) -> None:
+    late = factories.account(db, factories.auth_config(), name="Late Joiner")
+    client = _voter_client(app, late)
+    response = client.get(f"/vote/{opened.election.slug}")
+    assert response.status_code == 403
+    token = page_token(client, "/account")
+    assert (
+        client.post(
+            f"/vote/{opened.election.slug}",
+            data={"csrf_token": token, "action": "cast", "q1": "voor"},
+        ).status_code
+        == 403
+    )
+    assert db.scalar(select(CastBallot)) is None
+
+
+def test_second_step_required_by_the_election(app: Flask, db: Session) -> None:
+    setup = make_election(db, voters=1)
+    setup.election.require_second_factor = True
+    db.commit()
+    election = _open_now(db, setup)
+    client = _voter_client(app, setup.voters[0])
+    token = page_token(client, f"/vote/{election.slug}")
+    response = client.post(
+        f"/vote/{election.slug}",
+        data={"csrf_token": token, "mode": "all", "action": "cast", "q1": "voor"},
+    )
+    assert response.status_code == 403
+    assert "second step" in response.get_data(as_text=True)
+
+
+def test_check_page_finds_a_ballot_and_verifies_its_proof(
+    app: Flask, db: Session, opened: Setup
+) -> None:
+    client = _voter_client(app, opened.voters[0])
+    location = _cast(client, opened.election.slug, {"q1": ["voor"], "q2": ["o1"]})
+    code = location.rsplit("/", 1)[1]
+    public = app.test_client()
+    found = public.get(f"/check?code={code.lower().replace('-', ' ')}")
+    assert found.status_code == 200
+    assert "Your ballot is in the log" in found.get_data(as_text=True)
+    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
+    wrong = public.get(f"/check?code={typo}")
+    assert wrong.status_code == 404
+    assert "typo" in wrong.get_data(as_text=True) or "No ballot" in wrong.get_data(as_text=True)
+    audit = public.get(f"/elections/{opened.election.slug}/audit").get_data(as_text=True)
+    assert "Signed log states" in audit
+    heads = json.loads(
+        public.get(f"/elections/{opened.election.slug}/heads.json").get_data(as_text=True)
+    )
+    assert heads["heads"][-1]["body"]["size"] >= 1
+
+
+# ------------------------------------------------------------------ what must never leak
+
+CANARY_OPTIONS = ("o1", "o2", "o3")
+
+
+def _database_dump(db: Session) -> str:
+    parts = []
+    for table in inspect(db.get_bind()).get_table_names():
+        for row in db.execute(text(f'SELECT * FROM "{table}"')):
+            parts.append(repr(tuple(row)))
+    return "\n".join(parts)
+
+
+def _session_cookie_text(client: FlaskClient) -> str:
+    cookie = client.get_cookie("stembus")
+    assert cookie is not None
+    payload = cookie.value.split(".")[1 if cookie.value.startswith(".") else 0]
+    compressed = cookie.value.startswith(".")
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if compressed else raw).decode(errors="replace")
+
+
+def test_the_choice_is_in_no_cookie_row_log_or_mail(
+    app: Flask, db: Session, mail: MailSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    """T35: cast a canary choice, then look everywhere the web shell writes."""
+    setup = make_election(db, voters=1, questions=4)
+    election = _open_now(db, setup)
+    canary_label = "Canary-Option-7f3a"
+    question = election.questions[3]  # multiple choice: maart / april / mei
+    question.options[1].label = canary_label
+    db.commit()
+    # The canary's option key is o2; it appears in the manifest already. What must not
+    # change is how often it appears anywhere, and no row may pair it with the voter.
+    before = _database_dump(db)
+    client = _voter_client(app, setup.voters[0])
+    caplog.set_level(logging.DEBUG)
+    location = _cast(
+        client, election.slug, {"q1": ["voor"], "q2": ["o1"], "q3": ["tegen"], "q4": ["o2"]}
+    )
+    client.get(location)
+    after = _database_dump(db)
+    assert after.count(canary_label) == before.count(canary_label)
+    assert after.count("'o2'") == before.count("'o2'")
+    assert "o2" not in _session_cookie_text(client)
+    assert canary_label not in caplog.text
+    assert re.search(r"\bq4\b.*\bo2\b", caplog.text) is None
+    [message] = mail.wait_for(1, to=setup.voters[0].member.email)
+    assert canary_label not in mail.body_of(message)
+    assert "o2" not in mail.body_of(message)
+
+
+def test_receipts_for_different_choices_have_equal_length(
+    app: Flask, db: Session, opened: Setup
+) -> None:
+    """T17: the response does not grow or shrink with the choice."""
+    lengths = set()
+    for voter, choice in zip(
+        opened.voters[:2], ({"q1": ["voor"], "q2": ["o1", "o2"]}, {"q1": [], "q2": []}), strict=True
+    ):
+        client = _voter_client(app, voter)
+        location = _cast(client, opened.election.slug, choice)
+        page = client.get(location).get_data(as_text=True)
+        code = location.rsplit("/", 1)[1]
+        # The page holds its tracking code and a QR code of the check link: both depend on
+        # the random code alone, so they are masked; everything else must be equally long.
+        check_url = "http://stembus.test/check?code=" + code
+        svg = qr_svg(check_url)
+        assert svg in page
+        lengths.add(len(page.replace(svg, "QR").replace(code, "C" * len(code))))
+    assert len(lengths) == 1
+
+
+def test_no_route_shows_counts_before_the_decryption(
+    app: Flask, db: Session, opened: Setup
+) -> None:
+    """T17: crawl every GET route as every kind of user while voting is open."""
+    client = _voter_client(app, opened.voters[0])
+    _cast(client, opened.election.slug, {"q1": ["voor"], "q2": ["o1"]})
+    slug, election_id, meeting_id = (
+        opened.election.slug,
+        opened.election.id,
+        opened.election.meeting_id,
+    )
+    officer = opened.officer
+    from voting.accounts import second_factor
+
+    auth = factories.auth_config()
+    factories.enrol_totp(db, auth, officer)
+    officer_client = app.test_client()
+    sign_in(
+        officer_client,
+        officer.member.email,
+        factories.PASSWORD,
+        factories.totp_secret(auth, officer),
+    )
+    del second_factor
+    paths = [
+        f"/elections/{election_id}/manage",
+        f"/elections/{election_id}/preview",
+        f"/elections/{slug}/result",
+        f"/meetings/{meeting_id}/projector",
+        f"/meetings/{meeting_id}/projector.json",
+        f"/meetings/{meeting_id}/minutes",
+        f"/meetings/{meeting_id}/minutes.csv",
+        f"/vote/{slug}/mine",
+        "/vote/",
+        f"/elections/{slug}/audit",
+    ]
+    for who in (app.test_client(), client, officer_client):
+        for path in paths:
+            response = who.get(path)
+            body = response.get_data(as_text=True)
+            # Results are marked by their outcome and their bars; neither may appear yet.
+            assert "outcome-" not in body, path
+            assert "chart-bar" not in body, path
+            assert "voor: " not in body, path
+            assert response.status_code in {200, 302, 403, 404, 409}, (path, response.status_code)
+    assert officer_client.get(f"/elections/{slug}/result").status_code == 404
