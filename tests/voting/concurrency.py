@@ -71,8 +71,12 @@ def run_in_thread(
     return thread, outcome
 
 
-def wait_until_blocked(engine: Engine, outcome: Outcome) -> None:
-    """Return once the thread's connection waits for a lock held by another transaction."""
+def wait_until_blocked(engine: Engine, outcome: Outcome) -> bool:
+    """Wait until the thread's connection waits for a lock held by another transaction.
+
+    Returns True when it did; False when the thread finished without ever waiting (then
+    the defence under test took no lock, and the caller's assertions say so).
+    """
     assert outcome.started.wait(WAIT_LIMIT_SECONDS)
     deadline = time.monotonic() + WAIT_LIMIT_SECONDS
     with engine.connect() as probe:
@@ -82,9 +86,9 @@ def wait_until_blocked(engine: Engine, outcome: Outcome) -> None:
                 {"pid": outcome.backend_pid},
             ).scalar()
             if waiting == "Lock":
-                return
+                return True
             if outcome.finished.is_set():
-                return  # finished without waiting: the caller's assertions will say so
+                return False
             probe.commit()
             time.sleep(0.01)
     raise AssertionError("the second transaction never waited for the first")

@@ -198,8 +198,8 @@ class Trustee(Base):
 
     __tablename__ = "trustee"
     __table_args__ = (
-        UniqueConstraint("election_id", "index"),
-        UniqueConstraint("election_id", "account_id"),
+        UniqueConstraint("election_id", "index", name="uq_trustee_seat"),
+        UniqueConstraint("election_id", "account_id", name="uq_trustee_account"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -276,8 +276,8 @@ class CastBallot(Base):
             sqlite_where=text("superseded_by_index IS NULL"),
             postgresql_where=text("superseded_by_index IS NULL"),
         ),
-        UniqueConstraint("election_id", "log_index"),
-        UniqueConstraint("election_id", "tracking_code"),
+        UniqueConstraint("election_id", "log_index", name="uq_cast_ballot_log_index"),
+        UniqueConstraint("election_id", "tracking_code", name="uq_cast_ballot_tracking_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

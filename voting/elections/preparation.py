@@ -126,19 +126,18 @@ def to_utc(local: dt.datetime, timezone: str, field: str) -> dt.datetime:
     zone = ZoneInfo(timezone)
     first = local.replace(tzinfo=zone, fold=0)
     second = local.replace(tzinfo=zone, fold=1)
+    if first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise FieldError(
+            field,
+            _l(
+                "This time does not exist on this day because the clocks change. Choose another time."
+            ),
+        )
     if first.utcoffset() != second.utcoffset():
         raise FieldError(
             field,
             _l(
                 "This time happens twice on this day because the clocks change. Choose another time."
-            ),
-        )
-    round_trip = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
-    if round_trip != local:
-        raise FieldError(
-            field,
-            _l(
-                "This time does not exist on this day because the clocks change. Choose another time."
             ),
         )
     return first.astimezone(dt.UTC)

@@ -1,8 +1,8 @@
-"""elections
+"""elections: meetings, elections, questions, trustees, the ceremony, voters, ballots, shares
 
 Revision ID: 0200
 Revises: 0002
-Create Date: 2026-11-26 02:06:02.271507
+Create Date: 2026-11-26 02:25:04.264678
 """
 
 from __future__ import annotations
@@ -126,10 +126,8 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cast_ballot")),
-        sa.UniqueConstraint("election_id", "log_index", name=op.f("uq_cast_ballot_election_id")),
-        sa.UniqueConstraint(
-            "election_id", "tracking_code", name=op.f("uq_cast_ballot_election_id")
-        ),
+        sa.UniqueConstraint("election_id", "log_index", name="uq_cast_ballot_log_index"),
+        sa.UniqueConstraint("election_id", "tracking_code", name="uq_cast_ballot_tracking_code"),
     )
     with op.batch_alter_table("cast_ballot", schema=None) as batch_op:
         batch_op.create_index(
@@ -287,8 +285,8 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trustee")),
-        sa.UniqueConstraint("election_id", "account_id", name=op.f("uq_trustee_election_id")),
-        sa.UniqueConstraint("election_id", "index", name=op.f("uq_trustee_election_id")),
+        sa.UniqueConstraint("election_id", "account_id", name="uq_trustee_account"),
+        sa.UniqueConstraint("election_id", "index", name="uq_trustee_seat"),
         sa.UniqueConstraint("token_hash", name=op.f("uq_trustee_token_hash")),
     )
     with op.batch_alter_table("trustee", schema=None) as batch_op:
