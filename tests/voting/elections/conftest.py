@@ -95,7 +95,7 @@ def make_election(
         db,
         officer,
         title="ALV december",
-        starts_local=dt.datetime(2026, 12, 12, 10, 0),  # noqa: DTZ001  # wall-clock time in the meeting's zone
+        starts_local=dt.datetime(2026, 12, 12, 10, 0),  # wall-clock time in the meeting's zone
         timezone="Europe/Amsterdam",
         location="Utrecht",
         online=False,
@@ -106,8 +106,8 @@ def make_election(
         officer,
         meeting,
         title="Moties ALV",
-        opens_local=dt.datetime(2026, 12, 1, 10, 0),  # noqa: DTZ001  # wall-clock time in the meeting's zone
-        closes_local=dt.datetime(2026, 12, 10, 19, 0),  # noqa: DTZ001  # wall-clock time in the meeting's zone
+        opens_local=dt.datetime(2026, 12, 1, 10, 0),  # wall-clock time in the meeting's zone
+        closes_local=dt.datetime(2026, 12, 10, 19, 0),  # wall-clock time in the meeting's zone
         electorate_kind=ElectorateKind.ALL_MEMBERS,
         branch_id=None,
         cutoff=dt.date(2026, 11, 1),

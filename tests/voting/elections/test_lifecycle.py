@@ -82,9 +82,9 @@ def test_last_second_is_accepted_and_the_closing_instant_refused(db: Session) ->
 def test_ambiguous_and_missing_local_times_are_refused() -> None:
     # 2026-10-25 02:30 happens twice in Amsterdam; 2026-03-29 02:30 does not exist.
     with pytest.raises(FieldError, match="twice"):
-        preparation.to_utc(dt.datetime(2026, 10, 25, 2, 30), "Europe/Amsterdam", "closes_at")  # noqa: DTZ001
+        preparation.to_utc(dt.datetime(2026, 10, 25, 2, 30), "Europe/Amsterdam", "closes_at")
     with pytest.raises(FieldError, match="does not exist"):
-        preparation.to_utc(dt.datetime(2026, 3, 29, 2, 30), "Europe/Amsterdam", "closes_at")  # noqa: DTZ001
+        preparation.to_utc(dt.datetime(2026, 3, 29, 2, 30), "Europe/Amsterdam", "closes_at")
     # Kralendijk keeps UTC-4 all year.
     assert preparation.to_utc(
         dt.datetime(2026, 10, 25, 2, 30), "America/Kralendijk", "x"
