@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+import voting.witness  # noqa: F401  # registers the after-commit hook that witnesses heads
 from voting.accounts.identity import AUTH_EXTENSION_KEY, load_user
 from voting.accounts.services import AuthConfig
 from voting.config import Environment, Settings
@@ -89,7 +90,9 @@ def create_app(
         # refused, so a forged Host header cannot steer anything (Flask's TRUSTED_HOSTS).
         app.config["TRUSTED_HOSTS"] = [urlsplit(settings.base_url).hostname]
     app.extensions[SETTINGS_KEY] = settings
-    app.extensions[EXTENSION_KEY] = database or Database.from_url(settings.database_url)
+    app.extensions[EXTENSION_KEY] = database or Database.from_url(
+        settings.database_url, settings.witness_path or None
+    )
     app.extensions[AUTH_EXTENSION_KEY] = AuthConfig.from_settings(settings)
     app.extensions[MAILER_KEY] = mailer or SMTPMailer(settings)
     app.extensions[KEYRING_KEY] = Keyring(settings.secret_key)

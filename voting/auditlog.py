@@ -55,6 +55,14 @@ class AuditLogHead(Base):
     head: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+PENDING_HEADS_KEY = "stembus.pending-heads"
+
+
+def remember_head(session: Session, log_id: str, head: bytes) -> None:
+    """Queue a head for the witness folder (voting/witness.py), written after commit."""
+    session.info.setdefault(PENDING_HEADS_KEY, []).append((log_id, head))
+
+
 def open_log(session: Session, log_id: str, now: dt.datetime) -> SQLLogStore:
     """The store of log `log_id` (like "election-12": lower case, digits, dashes), created if new."""
     if session.get(AuditLog, log_id) is None:
@@ -148,6 +156,7 @@ class SQLLogStore:
         head = bytes(make_head(row.size, bytes(latest) if latest is not None else None))
         self.session.add(AuditLogHead(log_id=self.log_id, seq=(latest_seq or 0) + 1, head=head))
         self.session.flush()
+        remember_head(self.session, self.log_id, head)
         return head
 
     def heads(self) -> list[bytes]:

@@ -6,6 +6,7 @@ is in the language given by `--locale` (Dutch by default).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -18,6 +19,7 @@ from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from voting import create_app
 from voting.accounts.identity import auth_config
@@ -29,7 +31,7 @@ from voting.mail import MailError
 from voting.members.models import Branch, Member, MemberStatus
 from voting.members.services import ImportRefused, apply_import, create_branch, plan_import
 from voting.migrations import upgrade
-from voting.runtime import current_mailer, current_settings
+from voting.runtime import current_keyring, current_mailer, current_settings
 
 
 def _settings() -> Settings:
@@ -89,6 +91,10 @@ def dev(host: str, port: int, smtp_port: int) -> None:
         with database.session() as session:
             if not has_data(session):
                 load_demo_data(session, auth_config(), utcnow(), instance)
+        with database.session() as session:
+            problems = _log_problems(session)
+    if problems:
+        raise click.ClickException("refusing to start: " + "; ".join(problems))
     sink = start_sink(instance / "mail", "127.0.0.1", settings.smtp_port)
     click.echo(f"\nStembus runs on {settings.base_url}  (mail is saved in {instance / 'mail'})")
     click.echo("Demo accounts (role, e-mail, password):")
@@ -126,6 +132,10 @@ def demo_code(email: str) -> None:
 def serve(bind: str, workers: int) -> None:
     """Production server: gunicorn with several workers (settings from the environment)."""
     _settings()  # fail early, naming a bad variable
+    with _app("en") as app, _database(app).session() as session:
+        problems = _log_problems(session)
+    if problems:
+        raise click.ClickException("refusing to start: " + "; ".join(problems))
     gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
     os.execv(  # noqa: S606  # replaces this process with gunicorn, arguments are ours
         gunicorn,
@@ -233,6 +243,99 @@ def purge() -> None:
     click.echo(
         f"removed {result.sessions} sessions, {result.tokens} link tokens, {result.uploads} uploads"
     )
+
+
+@main.command()
+@click.option("--voters", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--questions", default=5, show_default=True, type=click.IntRange(1, 60))
+@click.option("--trustees", default=3, show_default=True, type=click.IntRange(2, 15))
+@click.option("--threshold", default=2, show_default=True, type=click.IntRange(1, 15))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=True, dir_okay=True, path_type=Path),
+    help="where to write the election record",
+)
+def simulate(voters: int, questions: int, trustees: int, threshold: int, out: Path) -> None:
+    """Run a complete election through the service code and write its record (one JSON line)."""
+    from voting.elections.simulation import Plan
+    from voting.elections.simulation import simulate as run
+
+    if threshold > trustees:
+        raise click.UsageError("--threshold cannot exceed --trustees")
+    if out.exists():
+        raise click.UsageError(f"{out} exists already")
+    with _app("en") as app, _database(app).session() as session:
+        summary = run(
+            session,
+            current_keyring(),
+            current_settings().secret_key,
+            Plan(voters, questions, trustees, threshold, out),
+        )
+    click.echo(json.dumps(summary, sort_keys=True))
+
+
+@main.command("close-due")
+def close_due() -> None:
+    """Close every vote whose closing time has passed and compute its tally (run every minute)."""
+    from voting.elections.lifecycle import close_due as close
+
+    with _app() as app, _database(app).session() as session:
+        closed = close(session, current_keyring(), utcnow())
+    click.echo(f"closed {len(closed)} vote(s)")
+
+
+@main.command("check-logs")
+def check_logs_command() -> None:
+    """Check every audit log against the heads witnessed outside the database (T22)."""
+    with _app("en") as app, _database(app).session() as session:
+        problems = _log_problems(session)
+    if problems:
+        raise click.ClickException("; ".join(problems))
+    click.echo("every log extends its newest witnessed head")
+
+
+def _log_problems(session: Session) -> list[str]:
+    from voting.witness import check_logs
+
+    folder = Path(current_settings().witness_path)
+    return [
+        f"log {p.log_id}: {p.check} ({p.detail})"
+        for p in check_logs(session, current_keyring(), folder)
+    ]
+
+
+@main.command("backup")
+@click.argument("target", type=click.Path(path_type=Path))
+def backup_command(target: Path) -> None:
+    """Write a consistent copy of the database (SQLite backup or pg_dump)."""
+    from voting.backup import BackupError, backup
+
+    try:
+        backup(_settings().database_url, target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"backup written to {target}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+def restore_command(source: Path) -> None:
+    """Replace the database with a backup, then check the logs against the witness."""
+    from voting.backup import BackupError, restore
+
+    try:
+        restore(_settings().database_url, source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    with _app("en") as app, _database(app).session() as session:
+        problems = _log_problems(session)
+    if problems:
+        raise click.ClickException(
+            "restored, but the database is older than heads already published: "
+            + "; ".join(problems)
+        )
+    click.echo(f"restored from {source}; every log extends its newest witnessed head")
 
 
 @main.command("add-branch")

@@ -64,6 +64,7 @@ class Settings:
     log_level: str = "INFO"
     default_locale: str = "nl"
     instance_path: str = "instance"
+    witness_path: str = ""
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     invitation_days: int = 7
@@ -116,6 +117,7 @@ class Settings:
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),
             default_locale=environ.get("DEFAULT_LOCALE", "nl"),
             instance_path=instance_path,
+            witness_path=environ.get("STEMBUS_WITNESS_PATH", str(Path(instance_path) / "witness")),
             session_idle_minutes=_int(environ, "SESSION_IDLE_MINUTES", 30),
             session_absolute_hours=_int(environ, "SESSION_ABSOLUTE_HOURS", 12),
             # The test environment hashes passwords cheaply; it is never a deployment.

@@ -100,21 +100,29 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """An engine and its session factory; tests may bind the factory to one connection."""
 
-    def __init__(self, engine: Engine, bind: Connection | None = None) -> None:
+    def __init__(
+        self, engine: Engine, bind: Connection | None = None, witness: str | None = None
+    ) -> None:
         self.engine = engine
+        # Sessions carry the witness folder; voting/witness.py writes signed heads there
+        # after each commit.
+        info = {"stembus.witness": witness} if witness else {}
         if bind is None:
-            self.sessions = sessionmaker(engine, expire_on_commit=False)
+            self.sessions = sessionmaker(engine, expire_on_commit=False, info=info)
         else:
             # Tests run each case inside an outer transaction that is rolled back;
             # a service's commit then only releases a savepoint.
             self.sessions = sessionmaker(
-                bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+                bind=bind,
+                expire_on_commit=False,
+                join_transaction_mode="create_savepoint",
+                info=info,
             )
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
+    def from_url(cls, url: str, witness: str | None = None) -> Database:
         """A database for a URL, with the engine settings of `make_engine`."""
-        return cls(make_engine(url))
+        return cls(make_engine(url), witness=witness)
 
     def session(self) -> Session:
         """A new session; the caller closes it."""

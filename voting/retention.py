@@ -1,8 +1,9 @@
 """Retention: delete what is no longer needed (docs/privacy.md lists the periods).
 
 Run daily (`stembus purge`, e.g. from cron or a systemd timer). The event table is
-append-only and is kept; this removes ended sessions, spent or expired link tokens, and
-member files uploaded but never applied.
+append-only and is kept; this removes ended sessions, spent or expired link tokens, member
+files uploaded but never applied, and the pseudonym keys of elections whose appeal period
+has passed (after that nobody can link the public record to members, THREATS T36).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Purged:
     sessions: int
     tokens: int
     uploads: int
+    pseudonym_keys: int
 
 
 def purge(session: Session, now: dt.datetime) -> Purged:
@@ -62,13 +64,23 @@ def purge(session: Session, now: dt.datetime) -> Purged:
             )
         )
     )
-    result = Purged(sessions, tokens, uploads)
+    from voting.elections.lifecycle import (
+        destroy_pseudonym_keys,  # elections import this module's neighbours
+    )
+
+    keys = len(destroy_pseudonym_keys(session, now))
+    result = Purged(sessions, tokens, uploads, keys)
     record_event(
         session,
         action="retention.purged",
         actor_id=None,
         now=now,
-        details={"sessions": sessions, "tokens": tokens, "uploads": uploads},
+        details={
+            "sessions": sessions,
+            "tokens": tokens,
+            "uploads": uploads,
+            "pseudonym_keys": keys,
+        },
     )
     session.commit()
     return result
