@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import hmac
 import itertools
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 
-from audit.errors import InvalidHead, LogInconsistent
+from audit.container import DEFAULT_LIMITS, Limits
+from audit.errors import InvalidHead, LogInconsistent, RecordUnreadable
 from audit.head import SignedTreeHead, check_succession
 from audit.merkle import MerkleTree, verify_consistency
 from audit.record import HEADS_FILE
 from audit.report import Findings
-from ballots.canonical import JSONValue
+from ballots.canonical import JSONValue, parse_canonical_json
+from ballots.errors import BallotsError
 from ballots.signing import VerifyingKey
 
 
@@ -149,3 +152,36 @@ def check_witness(
             verify_consistency(proof, signed.head.root, root)
         except LogInconsistent as error:
             findings.add("--witness", where, "equivocation", f"{error.check}: {error.detail}")
+
+
+def read_witness_heads(
+    path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
+) -> list[SignedTreeHead]:
+    """Read the heads a witness saved: one signed head, a JSON array of them, or a heads.json.
+
+    Raises `RecordUnreadable` (file "--witness") for a file that is none of these.
+    """
+    name = "--witness"
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(limits.max_file_bytes + 1)
+        value = parse_canonical_json(raw, max_bytes=limits.max_file_bytes)
+    except OSError as error:
+        raise RecordUnreadable(name, "io", f"cannot read {path}: {error.strerror}") from error
+    except BallotsError as error:
+        raise RecordUnreadable(name, "json", str(error)) from error
+    if isinstance(value, Mapping) and "heads" in value:
+        items: JSONValue = value["heads"]
+    elif isinstance(value, Mapping):
+        items = [value]
+    else:
+        items = value
+    if isinstance(items, str) or not isinstance(items, Sequence):
+        raise RecordUnreadable(name, "shape", "expected a signed head or a list of them")
+    heads = []
+    for position, item in enumerate(items):
+        try:
+            heads.append(SignedTreeHead.from_json(item, f"witness head {position}"))
+        except InvalidHead as error:
+            raise RecordUnreadable(name, error.check, error.detail) from error
+    return heads

@@ -149,14 +149,19 @@ def check_lifecycle(history: History, findings: Findings) -> None:
             stage = moves_to
 
 
+def entry_time(entry: Entry) -> int | None:
+    """The entry's `at` time (ms since the epoch, UTC), for the types that have one."""
+    timed = (ElectionCreated, ElectorateFrozen, VotingClosed, ResultPublished, OfficerAction)
+    return entry.at if isinstance(entry, timed) else None
+
+
 def check_times(history: History, findings: Findings) -> None:
     """Check that the `at` times of the entries never go back ("entry-time")."""
     latest = 0
-    timed = (ElectionCreated, ElectorateFrozen, VotingClosed, ResultPublished, OfficerAction)
     for entry in history.entries:
-        if not isinstance(entry, timed):
+        at = entry_time(entry)
+        if at is None:
             continue
-        at = entry.at
         findings.covered("entry-time")
         if at < latest:
             findings.add(*_where(entry), "entry-time", f"time {at} ms is before {latest} ms")

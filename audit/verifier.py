@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from audit.ballotcheck import check_ballots
+from audit.ballotcheck import BallotTotals, check_ballots
 from audit.consistency import check_heads, check_roots, check_witness, read_heads
 from audit.container import DEFAULT_LIMITS, Limits
 from audit.electioncheck import check_election
@@ -42,11 +42,13 @@ from audit.history import (
     check_times,
     check_tracking_codes,
     check_turnout,
+    entry_time,
 )
 from audit.merkle import LeafHash, MerkleTree, hash_leaf
 from audit.record import RECORD_FILE, VIEW_FILES, Record, derive_views, entry_name
 from audit.report import Findings, Report
 from audit.tallycheck import check_tally
+from ballots import Election
 
 CHECKS: tuple[str, ...] = (
     "record-layout",
@@ -153,9 +155,19 @@ def check_views(record: Record, scan: Scan, findings: Findings) -> None:
         findings.add(name, "-", "record-views", detail)
 
 
-def verify_open_record(
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """A finished verification: the `report`, and what the decryption guard builds on."""
+
+    report: Report
+    history: History
+    election: Election | None
+    totals: BallotTotals
+
+
+def run_checks(
     record: Record, witness: Sequence[SignedTreeHead] = (), workers: int = 1
-) -> Report:
+) -> Verification:
     """Run every check on an opened record (see the module docstring)."""
     findings = Findings()
     findings.declare(*CHECKS)
@@ -174,7 +186,7 @@ def verify_open_record(
     election = check_election(history, findings)
     totals = check_ballots(record, history, scan.leaf_hashes, election, findings, workers)
     check_tally(history, election, totals, findings)
-    return findings.report()
+    return Verification(findings.report(), history, election, totals)
 
 
 def _check_log_against_heads(
@@ -201,7 +213,7 @@ def _check_log_against_heads(
         return
     if created.election_id != record.header.election_id:
         findings.add(RECORD_FILE, "-", "election", "election_id differs from the log's")
-    times = [(e.index, e.at) for e in history.entries if hasattr(e, "at")]
+    times = [(e.index, at) for e in history.entries if (at := entry_time(e)) is not None]
     valid = check_heads(heads, created.log_key, created.election_id, times, findings)
     if not scan.complete:
         reason = "entries of the log are missing or unreadable, so no root can be computed"
@@ -237,4 +249,4 @@ def verify_record(
     read at all; everything else is a finding in the report.
     """
     with Record.from_path(Path(path), limits) as record:
-        return verify_open_record(record, witness, workers or default_workers())
+        return run_checks(record, witness, workers or default_workers()).report
