@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests import factories
+from tests.voting.consensus.policy import consensus_args
 from tests.voting.web import page_token, sign_in
 from voting.accounts.identity import auth_config
 from voting.accounts.models import AccountToken, AuthSession, Role, RoleGrant, TokenPurpose
@@ -56,6 +57,7 @@ class Route:
 
 
 OFFICERS = only("officer", "admin")
+IN_GROUP = {**signed_in(), "other_branch": DENY}
 POLICY: dict[str, Route] = {
     "static": Route("GET", "/static/css/stembus.css", everyone()),
     "pages.home": Route("GET", "/", everyone()),
@@ -138,6 +140,47 @@ POLICY: dict[str, Route] = {
     "trustee_api.answers": Route("POST", "/api/trustee/answers", everyone()),
     "trustee_api.confirm": Route("POST", "/api/trustee/confirm", everyone()),
     "trustee_api.decryption": Route("POST", "/api/trustee/decryption", everyone()),
+    # Consensus (tests/voting/consensus/policy.py): a national group facilitated by the
+    # subject; every role but other_branch is a member; no role here facilitates.
+    "consensus.index": Route("GET", "/consensus", signed_in()),
+    "consensus.guidelines": Route("GET", "/consensus/guidelines", everyone()),
+    "consensus.new_group": Route("GET", "/consensus/groups/new", OFFICERS),
+    "consensus.group": Route("GET", "/consensus/groups/{group_id}", IN_GROUP),
+    "consensus.group_settings": Route("GET", "/consensus/groups/{group_id}/settings", OFFICERS),
+    "consensus.group_members": Route("GET", "/consensus/groups/{group_id}/members", OFFICERS),
+    "consensus.add_members": Route("POST", "/consensus/groups/{group_id}/members/add", OFFICERS),
+    "consensus.remove_member": Route(
+        "POST", "/consensus/groups/{group_id}/members/{group_account_id}/remove", OFFICERS
+    ),
+    "consensus.set_facilitator": Route(
+        "POST", "/consensus/groups/{group_id}/members/{group_account_id}/role", OFFICERS
+    ),
+    "consensus.new_proposal": Route("GET", "/consensus/groups/{group_id}/proposals/new", only()),
+    "consensus.proposal": Route("GET", "/consensus/proposals/{proposal_id}", IN_GROUP),
+    "consensus.take_position": Route(
+        "POST", "/consensus/proposals/{proposal_id}/position", IN_GROUP
+    ),
+    "consensus.revise": Route("GET", "/consensus/proposals/{proposal_id}/revise", only()),
+    "consensus.version": Route("GET", "/consensus/proposals/{proposal_id}/versions/1", IN_GROUP),
+    "consensus.open_round": Route("GET", "/consensus/proposals/{proposal_id}/rounds/open", only()),
+    "consensus.close_round": Route(
+        "POST", "/consensus/proposals/{proposal_id}/rounds/close", only()
+    ),
+    "consensus.summary": Route("GET", "/consensus/rounds/{round_id}/summary", only()),
+    "consensus.answer": Route("GET", "/consensus/positions/{position_id}/answer", only()),
+    "consensus.report": Route("GET", "/consensus/positions/{position_id}/report", IN_GROUP),
+    "consensus.fallback": Route("GET", "/consensus/proposals/{proposal_id}/fallback", only()),
+    "consensus.fallback_vote": Route(
+        "POST", "/consensus/proposals/{proposal_id}/fallback/vote", IN_GROUP
+    ),
+    "consensus.decide": Route("GET", "/consensus/proposals/{proposal_id}/decide", only()),
+    "consensus.decision_record": Route(
+        "GET", "/consensus/proposals/{proposal_id}/record", IN_GROUP
+    ),
+    "consensus.record_csv": Route("GET", "/consensus/proposals/{proposal_id}/record.csv", IN_GROUP),
+    "consensus.reports": Route("GET", "/consensus/reports", only("moderator")),
+    "consensus.hide": Route("POST", "/consensus/reports/{report_id}/hide", only("moderator")),
+    "consensus.keep": Route("POST", "/consensus/reports/{report_id}/keep", only("moderator")),
 }
 
 ROLE_GRANTS: dict[str, tuple[Role, ...]] = {
@@ -159,7 +202,9 @@ def test_every_route_has_a_row(app: Flask) -> None:
     )
 
 
-def _arrange(app: Flask, db: Session, role: str) -> tuple[FlaskClient, dict[str, object]]:
+def _arrange(
+    app: Flask, db: Session, role: str, endpoint: str = ""
+) -> tuple[FlaskClient, dict[str, object]]:
     """Sign in as `role`; make the objects the route arguments refer to."""
     with app.app_context():
         auth = auth_config()
@@ -202,6 +247,9 @@ def _arrange(app: Flask, db: Session, role: str) -> tuple[FlaskClient, dict[str,
             )
         )
         args["session_id"] = own.id if own else 0
+    if endpoint.startswith("consensus."):
+        in_group = role not in ("anonymous", "other_branch")
+        args.update(consensus_args(db, subject, actor if in_group else None))
     assert (
         db.scalar(select(AccountToken).where(AccountToken.purpose == TokenPurpose.INVITATION))
         is not None
@@ -221,7 +269,7 @@ CASES = [(endpoint, role) for endpoint in POLICY for role in ROLES]
 @pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
 def test_route_allows_or_refuses_role(app: Flask, db: Session, endpoint: str, role: str) -> None:
     route = POLICY[endpoint]
-    client, args = _arrange(app, db, role)
+    client, args = _arrange(app, db, role, endpoint)
     path = route.path.format(**args)
     if route.method == "GET":
         response = client.get(path)
