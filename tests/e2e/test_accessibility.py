@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.conftest import NewVisitor
 from tests.e2e.crm import CrmRow, choose_csv, crm_export
 from tests.e2e.site import Site
-from tests.e2e.visitor import Visitor, totp_code
+from tests.e2e.visitor import Visitor, totp_code, wrong_totp_code
 from voting.accounts.models import Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("lang", ["nl", "en"])]
@@ -72,7 +72,8 @@ def test_member_pages(site: Site, visitor: Visitor, lang: str) -> None:
     assert _has_error_summary(visitor)
 
     visitor.goto("/account/second-factor/setup")
-    visitor.page.locator("input[name=code]").fill("000000")
+    shown_secret = re.sub(r"\s+", "", visitor.page.locator(".secret").inner_text())
+    visitor.page.locator("input[name=code]").fill(wrong_totp_code(shown_secret))
     _submit(visitor)
     assert _has_error_summary(visitor)
 
@@ -93,7 +94,7 @@ def test_officer_pages(site: Site, visitor: Visitor, new_visitor: NewVisitor, la
     _submit(visitor)
     assert visitor.path == "/login/second-factor"
     visitor.choose_language(lang)
-    visitor.page.locator("input[name=code]").fill("000000")
+    visitor.page.locator("input[name=code]").fill(wrong_totp_code(officer.totp_secret))
     _submit(visitor)
     assert _has_error_summary(visitor)
     visitor.page.locator("input[name=code]").fill(totp_code(officer.totp_secret))

@@ -98,6 +98,12 @@ def totp_code(secret: str, steps_ahead: int = 0) -> str:
     return totp.at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=steps_ahead * totp.interval))
 
 
+def wrong_totp_code(secret: str) -> str:
+    """A well-formed code that the app cannot accept now (none of the steps it allows)."""
+    allowed = {totp_code(secret, steps) for steps in (-2, -1, 0, 1, 2)}
+    return next(code for code in (f"{d}" * 6 for d in range(10)) if code not in allowed)
+
+
 class Visitor:
     """A browser tab of one person, checking each page of the app with axe-core.
 
@@ -115,7 +121,6 @@ class Visitor:
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         self.page: Page = context.new_page()
         self.unchecked: list[str] = []
-        self.checked: list[str] = []
         self.dialogs: list[str] = []
         self.script_problems: list[str] = []
         self.server_errors: list[str] = []
@@ -172,7 +177,6 @@ class Visitor:
                 f"<html lang={self.lang()!r}> on {self.page.url}"
             )
         if self.javascript:
-            self.checked.append(self.page.url)
             assert_accessible(self.page)
 
     # ------------------------------------------------------------- reading the page
