@@ -67,15 +67,12 @@ class RecordArchive:
     Open with `RecordArchive.open(path)`; use as a context manager to close a zip.
     """
 
-    __slots__ = ("_directory", "_names", "_read_total", "_zip", "limits", "path")
+    __slots__ = ("_names", "_read_total", "_source", "limits", "path")
 
-    def __init__(
-        self, path: Path, limits: Limits, directory: Path | None, archive: zipfile.ZipFile | None
-    ) -> None:
+    def __init__(self, path: Path, limits: Limits, source: Path | zipfile.ZipFile) -> None:
         self.path = path
         self.limits = limits
-        self._directory = directory
-        self._zip = archive
+        self._source = source
         self._read_total = 0
         self._names = self._list()
 
@@ -91,7 +88,7 @@ class RecordArchive:
         except OSError as error:
             raise RecordUnreadable(str(where), "record-missing", error.strerror or "") from error
         if stat.S_ISDIR(mode):
-            return cls(where, limits, where, None)
+            return cls(where, limits, where)
         if not stat.S_ISREG(mode):
             raise RecordUnreadable(str(where), "record-type", "neither a directory nor a file")
         try:
@@ -101,7 +98,7 @@ class RecordArchive:
                 str(where), "zip", f"not a readable zip file: {error}"
             ) from error
         try:
-            return cls(where, limits, None, archive)
+            return cls(where, limits, archive)
         except RecordUnreadable:
             archive.close()
             raise
@@ -114,22 +111,18 @@ class RecordArchive:
 
     def close(self) -> None:
         """Close the underlying zip file, if any."""
-        if self._zip is not None:
-            self._zip.close()
+        if isinstance(self._source, zipfile.ZipFile):
+            self._source.close()
 
     def _list(self) -> frozenset[str]:
         names: list[str] = []
-        if self._zip is not None:
-            for info in self._zip.infolist():
-                if not info.is_dir():
-                    names.append(info.filename)
+        source = self._source
+        if isinstance(source, zipfile.ZipFile):
+            names.extend(info.filename for info in source.infolist() if not info.is_dir())
         else:
-            assert self._directory is not None  # set by open() for a directory
-            for root, directories, files in os.walk(self._directory):
+            for root, directories, files in os.walk(source):
                 directories.sort()
-                for file in files:
-                    relative = Path(root, file).relative_to(self._directory).as_posix()
-                    names.append(relative)
+                names.extend(Path(root, file).relative_to(source).as_posix() for file in files)
                 if len(names) > self.limits.max_files:
                     break
         if len(names) > self.limits.max_files:
@@ -160,15 +153,15 @@ class RecordArchive:
             raise RecordUnreadable(name, "file-missing", "the record has no such file")
         limit = self.limits.max_file_bytes
         try:
-            if self._zip is not None:
-                info = self._zip.getinfo(name)
+            source = self._source
+            if isinstance(source, zipfile.ZipFile):
+                info = source.getinfo(name)
                 if info.compress_type not in ZIP_METHODS or info.flag_bits & 0x1:
                     raise RecordUnreadable(name, "zip", "only stored or deflated, unencrypted")
-                with self._zip.open(info) as member:
+                with source.open(info) as member:
                     data = member.read(limit + 1)
             else:
-                assert self._directory is not None  # set by open() for a directory
-                data = self._read_regular(self._directory / name, limit, name)
+                data = self._read_regular(source / name, limit, name)
         except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
             raise RecordUnreadable(name, "io", f"cannot read: {error}") from error
         if len(data) > limit:

@@ -46,6 +46,9 @@ def aggregate_to_decrypt(
     with Record.from_path(Path(path), limits) as record:
         verification = run_checks(record, (final_head,), workers or default_workers())
         log_size = record.header.log_size
+    history, election = verification.history, verification.election
+    if history.closed is None or history.tally is None:
+        raise DecryptionRefused("not-closed", "voting has not closed: there is no tally")
     blocking = [f for f in verification.report.findings if f.check not in AFTER_THE_TALLY]
     if blocking:
         first = blocking[0]
@@ -58,10 +61,9 @@ def aggregate_to_decrypt(
         raise DecryptionRefused(
             "head", f"the final head covers {final_head.head.size} of {log_size} entries"
         )
-    history, election = verification.history, verification.election
     expected = None if election is None else expected_tally(election, verification.totals)
-    if history.closed is None or history.tally is None or election is None or expected is None:
-        raise DecryptionRefused("not-closed", "voting has not closed: there is no tally")
+    if election is None or expected is None:  # pragma: no cover - implies a finding above
+        raise DecryptionRefused("record", "the election or a counted ballot was unreadable")
     try:
         asked = EncryptedTally.from_json(requested, election)
     except BallotsError as error:

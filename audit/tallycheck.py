@@ -119,6 +119,7 @@ def _check_shares(
             continue
         valid.setdefault(share.trustee, share)
     if not history.shares and history.result is None:
+        findings.skip("decryption-share", "no trustee has decrypted yet")
         findings.skip("threshold", "no trustee has decrypted yet")
         return []
     findings.covered("threshold")
