@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-import voting.witness  # noqa: F401  # registers the after-commit hook that witnesses heads
 from voting.accounts.identity import AUTH_EXTENSION_KEY, load_user
 from voting.accounts.services import AuthConfig
 from voting.config import Environment, Settings

@@ -44,8 +44,11 @@ def _settings() -> Settings:
 @contextmanager
 def _app(locale: str = "nl") -> Iterator[Flask]:
     app = create_app(_settings())
-    with app.app_context(), force_locale(locale):
-        yield app
+    try:
+        with app.app_context(), force_locale(locale):
+            yield app
+    finally:
+        _database(app).engine.dispose()  # a command's connections end with the command
 
 
 def _database(app: Flask) -> Database:
@@ -286,10 +289,26 @@ def close_due() -> None:
 
 
 @main.command("check-logs")
-def check_logs_command() -> None:
-    """Check every audit log against the heads witnessed outside the database (T22)."""
+@click.option(
+    "--receipt",
+    "receipts",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="also check a voter's downloaded receipt",
+)
+def check_logs_command(receipts: tuple[Path, ...]) -> None:
+    """Check every audit log against the heads witnessed outside the database, and against
+    the heads in receipts that voters kept (T22)."""
+    from voting.witness import check_receipt
+
     with _app("en") as app, _database(app).session() as session:
         problems = _log_problems(session)
+        for path in receipts:
+            problem = check_receipt(session, current_keyring(), path.read_bytes())
+            if problem is not None:
+                problems.append(
+                    f"receipt {path.name}, log {problem.log_id}: {problem.check} ({problem.detail})"
+                )
     if problems:
         raise click.ClickException("; ".join(problems))
     click.echo("every log extends its newest witnessed head")
@@ -376,3 +395,45 @@ def grant_role_command(member_number: str, role: str, branch_code: str | None) -
         except VotingError as error:
             raise click.ClickException(str(error.message)) from error
     click.echo(f"{member_number} is now {role}")
+
+
+@main.command("consensus-close-due")
+def consensus_close_due() -> None:
+    """Close consensus rounds and fallback votes whose deadline has passed (run every minute)."""
+    from voting.consensus.record import close_everything_due
+
+    with _app() as app, _database(app).session() as session:
+        rounds, votes = close_everything_due(
+            session, current_keyring(), current_settings().secret_key, utcnow()
+        )
+    click.echo(f"closed {rounds} round(s) and {votes} fallback vote(s)")
+
+
+@main.command("consensus-reminders")
+@click.option(
+    "--before-hours",
+    default=24,
+    show_default=True,
+    type=click.IntRange(1, 24 * 14),
+    help="Remind those who have not responded when this many hours are left.",
+)
+def consensus_reminders(before_hours: int) -> None:
+    """Mail the digest of each new round and a reminder before it closes (each only once)."""
+    import datetime as dt
+
+    from voting.consensus.anonymity import RoundKeys
+    from voting.consensus.notices import send_notices
+
+    with _app() as app, _database(app).session() as session:
+        try:
+            result = send_notices(
+                session,
+                current_settings(),
+                current_mailer(),
+                RoundKeys(current_settings().secret_key),
+                utcnow(),
+                dt.timedelta(hours=before_hours),
+            )
+        except MailError as error:
+            raise click.ClickException(f"mail server: {error}") from error
+    click.echo(f"sent {result.digests} digest(s) and {result.reminders} reminder(s)")

@@ -118,6 +118,14 @@ class Database:
                 join_transaction_mode="create_savepoint",
                 info=info,
             )
+        if witness:
+            from voting.witness import (  # witness imports this module
+                forget_after_rollback,
+                witness_after_commit,
+            )
+
+            event.listen(self.sessions, "after_commit", witness_after_commit)
+            event.listen(self.sessions, "after_rollback", forget_after_rollback)
 
     @classmethod
     def from_url(cls, url: str, witness: str | None = None) -> Database:

@@ -9,17 +9,19 @@ to start (THREATS T22). Voters' receipts carry heads too and are checked the sam
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.errors import AuditError
 from audit.log import Log, parse_head
+from ballots import BallotsError, canonical_json
 from voting.auditlog import PENDING_HEADS_KEY, AuditLog, SQLLogStore
 from voting.keys import Keyring
 
@@ -40,16 +42,16 @@ def write_heads(folder: Path, heads: Iterable[tuple[str, bytes]]) -> None:
             os.fsync(out.fileno())
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
+def witness_after_commit(session: Session) -> None:
+    """Session hook (installed by voting/db.py): write the heads the transaction signed."""
     pending = session.info.pop(PENDING_HEADS_KEY, None)
     folder = session.info.get(FOLDER_KEY)
     if pending and folder:
         write_heads(Path(folder), pending)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
+def forget_after_rollback(session: Session) -> None:
+    """Session hook: heads of a rolled-back transaction were never published."""
     session.info.pop(PENDING_HEADS_KEY, None)
 
 
@@ -82,3 +84,21 @@ def check_logs(session: Session, keyring: Keyring, folder: Path) -> list[LogProb
         except AuditError as error:
             problems.append(LogProblem(log_id, error.check, error.detail))
     return problems
+
+
+def check_receipt(session: Session, keyring: Keyring, raw: bytes) -> LogProblem | None:
+    """Check the log against the head in a voter's receipt file; None when it holds."""
+    try:
+        document = json.loads(raw)
+        head = parse_head(canonical_json(document["head"]))
+    except (ValueError, KeyError, TypeError, AuditError, BallotsError) as error:
+        return LogProblem("?", "receipt", f"not a Stembus receipt: {error}")
+    log_id = head.head.log
+    key = keyring.verifying_key(session, f"log:{log_id}")
+    if key is None:
+        return LogProblem(log_id, "log-missing", "the receipt's log is missing from the database")
+    try:
+        Log(SQLLogStore(session, log_id), log_id).check_head(head, key)
+    except AuditError as error:
+        return LogProblem(log_id, error.check, error.detail)
+    return None

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from voting.accounts.models import Account, AccountToken, AuthSession, RecoveryCode
+from voting.consensus.record import personal_data as consensus_data
 from voting.events import Event
 
 JSONValue = str | int | bool | None | list["JSONValue"] | dict[str, "JSONValue"]
@@ -87,6 +88,8 @@ def personal_data(session: Session, account: Account) -> dict[str, JSONValue]:
             }
             for token in tokens
         ],
+        # Consensus: positions by name, open votes, reports, answers; never anonymous ones.
+        "consensus": consensus_data(session, account),  # type: ignore[dict-item]  # JSON scalars only
         "events": [
             {
                 "at": event.occurred_at.isoformat(),

@@ -225,13 +225,13 @@ def cast_fallback(
     return voter
 
 
-def close_fallback(
-    session: Session, proposal_id: int, keyring: Keyring, now: dt.datetime
-) -> FallbackVote:
-    """Count the fallback vote once its deadline has passed (nothing happens before)."""
+def close_fallback(session: Session, proposal_id: int, keyring: Keyring, now: dt.datetime) -> bool:
+    """Count the fallback vote once its deadline has passed; True when this call counted it
+    (False before the deadline, or when another process already did)."""
     vote = lock_fallback(session, proposal_id)
     if not vote.is_open or now < vote.deadline:
-        return vote
+        session.commit()  # releases the lock
+        return False
     proposal = vote.proposal
     choices = session.scalars(
         select(FallbackVoter.choice).where(
@@ -280,7 +280,7 @@ def close_fallback(
         details={"adopted": tally.adopted},
     )
     session.commit()
-    return vote
+    return True
 
 
 def close_due_fallbacks(
@@ -294,7 +294,6 @@ def close_due_fallbacks(
         statement = statement.where(FallbackVote.proposal_id == proposal_id)
     closed = []
     for found in session.scalars(statement.order_by(FallbackVote.id)).all():
-        close_fallback(session, found, keyring, now)
-        session.commit()
-        closed.append(found)
+        if close_fallback(session, found, keyring, now):
+            closed.append(found)
     return closed

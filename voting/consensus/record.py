@@ -34,6 +34,7 @@ from voting.consensus.models import (
     PositionKind,
     Proposal,
     ProposalVersion,
+    Report,
     Round,
 )
 from voting.consensus.moderation import RULE_TEXTS
@@ -153,6 +154,16 @@ def refresh(
     """Close the proposal's rounds and fallback vote whose deadline has passed."""
     close_due(session, keyring, round_keys, now, proposal_id)
     close_due_fallbacks(session, keyring, now, proposal_id)
+
+
+def close_everything_due(
+    session: Session, keyring: Keyring, secret_key: str, now: dt.datetime
+) -> tuple[int, int]:
+    """Close every round and fallback vote past its deadline (`stembus consensus-close-due`);
+    returns how many of each."""
+    rounds = close_due(session, keyring, RoundKeys(secret_key), now)
+    votes = close_due_fallbacks(session, keyring, now)
+    return len(rounds), len(votes)
 
 
 def _names(session: Session, account_ids: Sequence[int]) -> dict[int, str]:
@@ -459,3 +470,78 @@ def version_of(session: Session, viewer: Account, proposal_id: int, number: int)
 def viewer_is_member(session: Session, group: DecisionGroup, viewer: Account) -> bool:
     """True when the viewer belongs to the group."""
     return membership(session, group, viewer) is not None
+
+
+# ------------------------------------------------------------------ personal data
+
+
+PersonalValue = str | int | bool | None
+
+
+def personal_data(session: Session, account: Account) -> dict[str, list[dict[str, PersonalValue]]]:
+    """What the consensus area stores about a member, for their data export (GDPR art. 15).
+
+    Positions by name, open fallback votes, reports and answers. Anonymous positions are
+    never included: nothing links them to the member (and while a round is open, this does
+    not recompute the member's tag either).
+    """
+    memberships = session.scalars(
+        select(GroupMember).where(GroupMember.account_id == account.id)
+    ).all()
+    positions = session.scalars(
+        select(Position).where(Position.account_id == account.id).order_by(Position.id)
+    ).all()
+    votes = session.scalars(
+        select(FallbackVoter).where(
+            FallbackVoter.account_id == account.id, FallbackVoter.choice.is_not(None)
+        )
+    ).all()
+    reports = session.scalars(select(Report).where(Report.reporter_id == account.id)).all()
+    answers = session.scalars(select(Answer).where(Answer.answered_by_id == account.id)).all()
+    return {
+        "groups": [
+            {
+                "group": m.group.name,
+                "facilitator": m.is_facilitator,
+                "since": m.added_at.isoformat(),
+            }
+            for m in memberships
+        ],
+        "positions": [
+            {
+                "proposal": p.round.proposal.title,
+                "round": p.round.number,
+                "position": str(p.kind),
+                "reason": p.reason,
+                "hidden_by_moderator": p.is_hidden,
+                "saved_at": p.updated_at.isoformat() if p.updated_at else None,
+            }
+            for p in positions
+        ],
+        "fallback_votes": [
+            {
+                "proposal": session.get(FallbackVote, v.fallback_id).proposal.title,  # type: ignore[union-attr]  # the foreign key guarantees it
+                "vote": str(v.choice),
+                "cast_at": v.cast_at.isoformat() if v.cast_at else None,
+            }
+            for v in votes
+        ],
+        "reports_made": [
+            {
+                "proposal": r.position.round.proposal.title,
+                "why": r.why,
+                "made_at": r.created_at.isoformat(),
+                "decision": str(r.resolution) if r.resolution else None,
+            }
+            for r in reports
+        ],
+        "answers_written": [
+            {
+                "proposal": a.position.round.proposal.title,
+                "round": a.position.round.number,
+                "answer": a.text,
+                "at": a.answered_at.isoformat(),
+            }
+            for a in answers
+        ],
+    }

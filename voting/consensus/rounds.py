@@ -441,6 +441,19 @@ def close_round(
             )
     elif not found.is_open or now < found.deadline:
         return found
+    _close(session, found, keyring, round_keys, now, actor)
+    return found
+
+
+def _close(
+    session: Session,
+    found: Round,
+    keyring: Keyring,
+    round_keys: RoundKeys,
+    now: dt.datetime,
+    actor: Account | None,
+) -> None:
+    proposal = found.proposal
     early = now < found.deadline
     positions = positions_of(session, found)
     tally = tally_round(
@@ -487,7 +500,6 @@ def close_round(
         details={"round": found.number, "reason": str(found.close_reason)},
     )
     session.commit()
-    return found
 
 
 def _erase_links(session: Session, found: Round, positions: Sequence[Position]) -> None:
@@ -529,14 +541,15 @@ def close_due(
     proposal_id: int | None = None,
 ) -> list[int]:
     """Close every open round whose deadline has passed (of one proposal, or all); each in
-    its own transaction. Returns the ids closed."""
+    its own transaction. Returns the ids this call closed."""
     statement = select(Round.id).where(Round.closed_at.is_(None), Round.deadline <= now)
     if proposal_id is not None:
         statement = statement.where(Round.proposal_id == proposal_id)
     closed = []
     for round_id in session.scalars(statement.order_by(Round.id)).all():
-        result = close_round(session, round_id, keyring, round_keys, now)
-        session.commit()  # a round that another process closed first leaves nothing to commit
-        if result.close_reason is not None:
+        found = lock_round(session, round_id)
+        if found.is_open:  # another process may have closed it since the query
+            _close(session, found, keyring, round_keys, now, None)
             closed.append(round_id)
+        session.commit()
     return closed

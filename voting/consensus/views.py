@@ -55,7 +55,7 @@ from voting.errors import FieldError
 from voting.keys import Keyring
 from voting.members.models import Branch
 from voting.members.services import officer_branch_ids
-from voting.runtime import current_mailer, current_settings
+from voting.runtime import current_keyring, current_mailer, current_settings
 from voting.security import Access, access
 
 bp = Blueprint("consensus", __name__, url_prefix="/consensus")
@@ -63,7 +63,7 @@ Reply = str | WerkzeugResponse | tuple[str, int]
 
 
 def _keyring() -> Keyring:
-    return Keyring(current_settings().secret_key)
+    return current_keyring()
 
 
 def _round_keys() -> RoundKeys:
