@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.e2e.conftest import NewVisitor
@@ -39,19 +37,19 @@ def test_session_cookie_replayed_after_sign_out_is_anonymous(
     member = site.person()
     assert member.password is not None
     visitor.sign_in(member.email, member.password)
-    stolen: dict[str, Any] = visitor.session_cookie()
+    stolen = visitor.session_cookie()
 
     # Control: while the session lives, the copied cookie opens the account elsewhere,
     # so the replay below would notice a session that was not ended on the server.
     before = new_visitor()
-    before.context.add_cookies([stolen])  # type: ignore[list-item]
+    before.use_cookie(stolen)
     before.goto("/account")
     assert before.path == "/account"
 
     visitor.sign_out()
 
     after = new_visitor()
-    after.context.add_cookies([stolen])  # type: ignore[list-item]
+    after.use_cookie(stolen)
     after.goto("/account")
     assert after.path == "/login"
     assert not after.is_signed_in()

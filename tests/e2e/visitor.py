@@ -16,15 +16,29 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 import pyotp
-from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Locator, Page, Response
+from playwright.sync_api import (
+    BrowserContext,
+    ConsoleMessage,
+    Cookie,
+    Dialog,
+    Locator,
+    Page,
+    Response,
+)
+
+if TYPE_CHECKING:
+    # Only a type: Playwright exports the TypedDict under its private module.
+    from playwright._impl._api_structures import SetCookieParam
 
 from tests.e2e.accessibility import assert_accessible
 
-DEFAULT_TIMEOUT_MS: Final = 10_000
+# Generous for a loaded CI machine; a healthy page answers in well under a second.
+DEFAULT_TIMEOUT_MS: Final = 15_000
+SESSION_COOKIE: Final = "stembus"  # the development and test name (production: __Host-stembus)
 
 _FOCUSED: Final = """() => {
     const el = document.activeElement;
@@ -246,12 +260,25 @@ class Visitor:
         """True when the page offers the sign-out button."""
         return self.page.locator("form[action$='/logout'] button").count() > 0
 
-    def session_cookie(self) -> dict[str, object]:
+    def session_cookie(self) -> Cookie:
         """The app's session cookie as the browser holds it."""
         for cookie in self.context.cookies(self.base_url):
-            if cookie.get("name") == "stembus":
-                return dict(cookie)
+            if cookie.get("name") == SESSION_COOKIE:
+                return cookie
         raise AssertionError("the browser holds no session cookie")
+
+    def use_cookie(self, cookie: Cookie) -> None:
+        """Put a cookie taken from another browser into this one (a stolen cookie, replayed)."""
+        copied: SetCookieParam = {
+            "name": cookie["name"],
+            "value": cookie["value"],
+            "domain": cookie["domain"],
+            "path": cookie["path"],
+            "httpOnly": cookie.get("httpOnly", False),
+            "secure": cookie.get("secure", False),
+            "sameSite": cookie.get("sameSite", "Lax"),
+        }
+        self.context.add_cookies([copied])
 
     # ------------------------------------------------------------- flows
 
