@@ -484,7 +484,7 @@ def _close(
                 ),
                 "participation_met": tally.participation_met,
                 "proposal": proposal.id,
-                "reason": str(found.close_reason),
+                "closing": str(found.close_reason),
                 "responded": tally.responded,
                 "round": found.number,
             },

@@ -19,7 +19,7 @@ from voting.consensus.rules import (
     tally_round,
 )
 
-A, C, S, O, Q = (
+AGREE, CONCERNS, ASIDE, OBJECT, ASK = (
     PositionKind.AGREE,
     PositionKind.CONCERNS,
     PositionKind.STAND_ASIDE,
@@ -30,48 +30,48 @@ YES, NO, ABSTAIN = FallbackChoice.YES, FallbackChoice.NO, FallbackChoice.ABSTAIN
 
 
 def test_consent_offers_no_stand_aside_and_consensus_and_sense_check_do() -> None:
-    assert S not in POSITIONS[DecisionRule.CONSENT]
-    assert S in POSITIONS[DecisionRule.CONSENSUS]
-    assert S in POSITIONS[DecisionRule.SENSE_CHECK]
+    assert ASIDE not in POSITIONS[DecisionRule.CONSENT]
+    assert ASIDE in POSITIONS[DecisionRule.CONSENSUS]
+    assert ASIDE in POSITIONS[DecisionRule.SENSE_CHECK]
     for rule in DecisionRule:
-        assert {A, C, O, Q} <= set(POSITIONS[rule])
+        assert {AGREE, CONCERNS, OBJECT, ASK} <= set(POSITIONS[rule])
 
 
 @pytest.mark.parametrize("rule", [DecisionRule.CONSENT, DecisionRule.CONSENSUS])
 def test_one_standing_objection_stops_consent_and_consensus(rule: DecisionRule) -> None:
-    assert tally_round(rule, [A, A, C], 3, 50).consensus is True
-    blocked = tally_round(rule, [A, A, O], 3, 50)
+    assert tally_round(rule, [AGREE, AGREE, CONCERNS], 3, 50).consensus is True
+    blocked = tally_round(rule, [AGREE, AGREE, OBJECT], 3, 50)
     assert blocked.consensus is False
     assert blocked.standing_objections == 1
 
 
 def test_concerns_and_stand_asides_do_not_block_consensus_but_are_counted() -> None:
-    result = tally_round(DecisionRule.CONSENSUS, [A, C, S, S], 4, 100)
+    result = tally_round(DecisionRule.CONSENSUS, [AGREE, CONCERNS, ASIDE, ASIDE], 4, 100)
     assert result.consensus is True
-    assert result.counts[C] == 1
-    assert result.counts[S] == 2
+    assert result.counts[CONCERNS] == 1
+    assert result.counts[ASIDE] == 2
 
 
 def test_sense_check_is_advisory_even_with_objections() -> None:
-    result = tally_round(DecisionRule.SENSE_CHECK, [O, O, A], 3, 0)
+    result = tally_round(DecisionRule.SENSE_CHECK, [OBJECT, OBJECT, AGREE], 3, 0)
     assert result.consensus is None
-    assert not blocks(DecisionRule.SENSE_CHECK, O)
+    assert not blocks(DecisionRule.SENSE_CHECK, OBJECT)
     assert result.standing_objections == 0
 
 
 def test_too_little_participation_means_no_consensus() -> None:
-    assert tally_round(DecisionRule.CONSENT, [A, A], 5, 50).consensus is False
-    assert tally_round(DecisionRule.CONSENT, [A, A, A], 5, 50).consensus is True
+    assert tally_round(DecisionRule.CONSENT, [AGREE, AGREE], 5, 50).consensus is False
+    assert tally_round(DecisionRule.CONSENT, [AGREE, AGREE, AGREE], 5, 50).consensus is True
     assert not participation_met(1, 3, 34)
     assert participation_met(1, 3, 33)
     assert participation_met(0, 10, 0)
 
 
 def test_questions_count_as_taking_part_but_not_as_agreement_or_block() -> None:
-    result = tally_round(DecisionRule.CONSENT, [Q, A], 2, 100)
+    result = tally_round(DecisionRule.CONSENT, [ASK, AGREE], 2, 100)
     assert result.participation_met
     assert result.consensus is True
-    assert result.counts[Q] == 1
+    assert result.counts[ASK] == 1
 
 
 def test_fallback_needs_at_least_the_fraction_of_votes_cast() -> None:
