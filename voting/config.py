@@ -114,6 +114,7 @@ class Settings:
             mail_from=environ.get("MAIL_FROM", "Stembus <stembus@localhost>"),
             ratelimit_storage_uri=environ.get("RATELIMIT_STORAGE_URI", "memory://"),
             ratelimit_key_prefix=environ.get("RATELIMIT_KEY_PREFIX", "stembus"),
+            rate_limits_enabled=_bool(environ, "RATELIMIT_ENABLED", default=True),
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),
             default_locale=environ.get("DEFAULT_LOCALE", "nl"),
             instance_path=instance_path,

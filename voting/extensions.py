@@ -27,3 +27,13 @@ def submitted_email_key() -> str:
     raw = request.form.get("email", "")
     normalised = unicodedata.normalize("NFC", raw).strip().casefold()
     return "email:" + hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def signed_in_account_key() -> str:
+    """Rate-limit key for actions of a signed-in member (casting): per account, not per
+    address, so members behind one network address do not limit each other."""
+    from flask_login import current_user  # the extension module loads before accounts
+
+    if current_user.is_authenticated:
+        return f"account:{current_user.account.id}"
+    return f"address:{get_remote_address()}"

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from audit.log import Log
 from audit.record import write_record
 from ballots import TrusteeSecret, decrypt_share
 from voting.accounts.models import Account, Role
 from voting.accounts.services import ensure_account
 from voting.admin.services import grant_role
+from voting.auditlog import SQLLogStore
 from voting.elections import ceremony, lifecycle, preparation
 from voting.elections.casting import cast_ballot
 from voting.elections.models import Election, ElectorateKind, QuestionKind
@@ -139,18 +141,24 @@ def _ceremony(session: Session, election: Election, now: dt.datetime) -> dict[in
             return held
 
 
-def simulate(session: Session, keyring: Keyring, secret_key: str, plan: Plan) -> dict[str, object]:
-    """Run the whole election; returns a summary (times in seconds)."""
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
+@dataclass
+class Prepared:
+    """An election that is open, with its officer, voters and the trustees' secrets."""
 
-    def lap(name: str, since: float) -> float:
-        now_t = time.perf_counter()
-        timings[name] = round(now_t - since, 3)
-        return now_t
+    election: Election
+    officer: Account
+    voters: list[Account]
+    secrets: dict[int, TrusteeSecret]
+    opens: dt.datetime
+    closes: dt.datetime
 
+
+def prepare(
+    session: Session, keyring: Keyring, secret_key: str, plan: Plan, now: dt.datetime
+) -> Prepared:
+    """Members, trustees, a meeting and an election with `plan.questions` questions, the key
+    ceremony, and opening (voting opens one minute after `now`)."""
     tag = f"s{secrets.token_hex(3)}"
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     branch = create_branch(
         session, f"sim-{tag}", f"Simulation {tag}", "Europe/Amsterdam", None, now
     )
@@ -187,14 +195,46 @@ def simulate(session: Session, keyring: Keyring, secret_key: str, plan: Plan) ->
     preparation.set_trustees(
         session, officer, election, [a.id for a in trustee_accounts], plan.threshold, now
     )
-    mark = lap("prepare", started)
     ceremony.start_ceremony(session, officer, election, now)
-    secrets_held = _ceremony(session, election, now)
+    held = _ceremony(session, election, now)
     lifecycle.open_voting(session, keyring, secret_key, officer, election, now)
-    mark = lap("ceremony_and_open", mark)
+    return Prepared(election, officer, voters, held, opens, closes)
+
+
+def finish(
+    session: Session, keyring: Keyring, prepared: Prepared, threshold: int, out: Path
+) -> int:
+    """Close, let `threshold` trustees decrypt, count, publish, and write the record."""
+    election = prepared.election
+    tally = lifecycle.close_voting(session, keyring, prepared.officer, election.id, prepared.closes)
+    doc = lifecycle.document(election)
+    seats = {t.index: t for t in election.trustees}
+    for index in sorted(prepared.secrets)[:threshold]:
+        share = decrypt_share(doc, tally, prepared.secrets[index])
+        lifecycle.receive_share(session, keyring, seats[index], share.to_json(), prepared.closes)
+    lifecycle.decrypt(session, prepared.officer, election.id, prepared.closes)
+    lifecycle.publish(session, keyring, prepared.officer, election.id, prepared.closes)
+    write_record(out, Log(SQLLogStore(session, election.slug), election.slug))
+    return tally.ballots_counted
+
+
+def simulate(session: Session, keyring: Keyring, secret_key: str, plan: Plan) -> dict[str, object]:
+    """Run the whole election; returns a summary (times in seconds)."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now_t = time.perf_counter()
+        timings[name] = round(now_t - since, 3)
+        return now_t
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    prepared = prepare(session, keyring, secret_key, plan, now)
+    election = prepared.election
+    mark = lap("prepare_ceremony_open", started)
     cast = revotes = 0
-    voting_time = opens + dt.timedelta(seconds=1)
-    for number, voter in enumerate(voters):
+    voting_time = prepared.opens + dt.timedelta(seconds=1)
+    for number, voter in enumerate(prepared.voters):
         cast_ballot(
             session,
             keyring,
@@ -220,20 +260,8 @@ def simulate(session: Session, keyring: Keyring, secret_key: str, plan: Plan) ->
             cast += 1
             revotes += 1
     mark = lap("casting", mark)
-    tally = lifecycle.close_voting(session, keyring, officer, election.id, closes)
-    doc = lifecycle.document(election)
-    seats = {t.index: t for t in election.trustees}
-    for index in sorted(secrets_held)[: plan.threshold]:
-        share = decrypt_share(doc, tally, secrets_held[index])
-        lifecycle.receive_share(session, keyring, seats[index], share.to_json(), closes)
-    lifecycle.decrypt(session, officer, election.id, closes)
-    lifecycle.publish(session, keyring, officer, election.id, closes)
-    mark = lap("close_decrypt_publish", mark)
-    from audit.log import Log
-    from voting.auditlog import SQLLogStore
-
-    path = write_record(plan.out, Log(SQLLogStore(session, election.slug), election.slug))
-    lap("record", mark)
+    counted = finish(session, keyring, prepared, plan.threshold, plan.out)
+    lap("close_decrypt_publish_record", mark)
     return {
         "election": election.slug,
         "voters": plan.voters,
@@ -242,8 +270,8 @@ def simulate(session: Session, keyring: Keyring, secret_key: str, plan: Plan) ->
         "threshold": plan.threshold,
         "ballots_cast": cast,
         "revotes": revotes,
-        "counted": tally.ballots_counted,
-        "record": str(path),
+        "counted": counted,
+        "record": str(plan.out),
         "seconds": timings,
         "seconds_total": round(time.perf_counter() - started, 3),
     }

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from ballots import BallotsError, JSONValue, parse_canonical_json
 from voting.db import request_session, utcnow
 from voting.elections import ceremony, lifecycle
-from voting.elections.models import Election, ElectionState, Trustee
+from voting.elections.models import Election, ElectionState, Trustee, stored
 from voting.errors import NotFound, VotingError
 from voting.extensions import csrf, limiter
 from voting.runtime import current_keyring
@@ -105,8 +105,10 @@ def _error(error: VotingError) -> tuple[Response, int]:
 def board() -> Response:
     """The ceremony's public state for this trustee, and the election's state."""
     trustee = _trustee()
-    out = ceremony.board(request_session(), trustee.election, trustee)
-    return jsonify({**out, "state": trustee.election.state.value})
+    election = trustee.election
+    out = ceremony.board(request_session(), election, trustee)
+    tally = stored(election.tally_json) if election.tally_json is not None else None
+    return jsonify({**out, "state": election.state.value, "tally": tally})
 
 
 def _post(kind: str) -> Response:

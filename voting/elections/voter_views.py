@@ -33,7 +33,7 @@ from voting.elections.confirmations import send_cast_confirmation
 from voting.elections.manifests import describe_rule, rule_of
 from voting.elections.models import Election, ElectionQuestion, ElectionState, QuestionKind, Voter
 from voting.errors import NotFound
-from voting.extensions import limiter
+from voting.extensions import limiter, signed_in_account_key
 from voting.runtime import current_keyring, current_mailer, current_settings
 from voting.security import Access, access
 
@@ -122,7 +122,7 @@ def _render_ballot(
 
 @bp.route("/<slug>", methods=["GET", "POST"])
 @access(Access.MEMBER)
-@limiter.limit(CAST_LIMIT, methods=["POST"])
+@limiter.limit(CAST_LIMIT, methods=["POST"], key_func=signed_in_account_key)
 def ballot(slug: str) -> Reply:
     """Fill in the ballot, review it, and cast it."""
     election = _election(slug)

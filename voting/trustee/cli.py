@@ -24,6 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from audit.log import parse_head
 from ballots import (
     BallotsError,
     JSONValue,
@@ -34,7 +35,7 @@ from ballots import (
     seal_secret,
 )
 from voting.trustee.steps import Action, BoardError, next_step
-from voting.trustee.tally import RecordRefused, tally_from_record
+from voting.trustee.tally import RecordRefused, tally_to_decrypt
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 POLL_SECONDS = 10
@@ -87,6 +88,14 @@ class Server:
     def record(self, slug: str) -> bytes:
         """The election record (a zip) as the server publishes it."""
         return self._request(f"/elections/{slug}/record.zip")
+
+    def heads(self, slug: str) -> list[JSONValue]:
+        """The signed heads of the election's log, oldest first."""
+        value = json.loads(self._request(f"/elections/{slug}/heads.json"))
+        heads = value.get("heads") if isinstance(value, dict) else None
+        if not isinstance(heads, list) or not heads:
+            raise ToolError("the server published no signed heads")
+        return heads
 
 
 def _passphrase(new: bool) -> str:
@@ -150,7 +159,9 @@ def ceremony(server: Server, secret_file: Path, *, wait: bool, out: list[str]) -
         out.append(f"sent: {step.action.value}")
 
 
-def decrypt(server: Server, secret_file: Path, out: list[str]) -> None:
+def decrypt(
+    server: Server, secret_file: Path, out: list[str], expect_root: str | None = None
+) -> None:
     """Verify the record, recompute the tally from its ballots, and send a partial decryption."""
     secret = _load(secret_file, _passphrase(new=False))
     if secret is None:
@@ -159,11 +170,18 @@ def decrypt(server: Server, secret_file: Path, out: list[str]) -> None:
     slug = board.get("election_id")
     if not isinstance(slug, str) or board.get("state") != "closed":
         raise ToolError("decryption starts after voting has closed")
+    requested = board.get("tally")
+    if requested is None:
+        raise ToolError("the server asks for no tally to decrypt")
+    final = parse_head(canonical_json(server.heads(slug)[-1]))
+    out.append(
+        f"final signed head: {final.head.size} entries, root {final.head.root.hex()} (compare it with the one shown at the meeting)"
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "record.zip"
         path.write_bytes(server.record(slug))
         try:
-            election, tally = tally_from_record(path)
+            election, tally = tally_to_decrypt(path, requested, final, expect_root)
         except RecordRefused as refused:
             raise ToolError(f"the tool refuses to decrypt: {refused}") from refused
     share = decrypt_share(election, tally, secret)
@@ -188,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep waiting for the other trustees until the ceremony is done",
     )
+    parser.add_argument(
+        "--expect-root",
+        help="decrypt only if the final head's root hash is this one (shown at the meeting)",
+    )
     args = parser.parse_args(argv)
     token = os.environ.get("STEMBUS_TRUSTEE_TOKEN") or getpass.getpass(
         "Trustee token from the website: "
@@ -198,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ceremony":
             ceremony(server, args.secret_file, wait=args.wait, out=lines)
         else:
-            decrypt(server, args.secret_file, lines)
+            decrypt(server, args.secret_file, lines, args.expect_root)
     except ToolError as error:
         print("\n".join(lines))  # the tool's output
         print(f"stembus-trustee: {error}", file=sys.stderr)

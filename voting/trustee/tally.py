@@ -1,65 +1,47 @@
-"""The tally a trustee agrees to decrypt: recomputed from the record, never taken on trust.
+"""What the trustee tool agrees to decrypt (THREATS T16), through audit's decryption guard.
 
-Before decrypting, the tool verifies the whole election record with audit's verifier
-(every ballot proof, the log against its signed heads, one counted ballot per voter),
-then adds up the counted ballots itself and compares the sum with the encrypted tally in
-the log. Anything else — a tally of a subset of ballots, of one voter's ballot, of another
-election — is refused with its reason (THREATS T16).
+The tool downloads the election record and the signed heads, takes the newest head as the
+final one (and, when the trustee gives the root hash shown at the meeting, insists on it),
+and asks audit's guard for the tally: the guard verifies the whole record, recomputes the
+sum of the counted ballots, and returns it only if it is exactly what the server asks to
+decrypt. Anything else is refused with its reason.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from audit.entries import (
-    BallotCast,
-    BallotSuperseded,
-    ElectionCreated,
-    EncryptedTally,
-    VotingClosed,
-    parse_entry,
-)
+from audit.entries import ElectionCreated, parse_entry
+from audit.errors import AuditError
+from audit.guard import aggregate_to_decrypt
+from audit.head import SignedTreeHead
 from audit.record import Record
-from audit.verifier import verify_record
-from ballots import Ballot, BallotsError, Election, canonical_json, tally_ballots
-from ballots import EncryptedTally as Tally
+from ballots import BallotsError, Election, EncryptedTally, JSONValue
 
 
 class RecordRefused(Exception):
-    """The record does not allow a decryption; the message says why."""
+    """The tool refuses to decrypt; the message says why."""
 
 
-def tally_from_record(path: Path) -> tuple[Election, Tally]:
-    """The election and the tally of its counted ballots, after every check holds.
+def tally_to_decrypt(
+    path: Path, requested: JSONValue, final_head: SignedTreeHead, expect_root: str | None = None
+) -> tuple[Election, EncryptedTally]:
+    """The election and the tally the trustee may decrypt.
 
     Raises:
-        RecordRefused: the verifier found a problem, voting has not closed, or the log's
-            tally is not the sum of the counted ballots.
+        RecordRefused: the root differs from the one shown at the meeting, or the guard
+            refuses (a finding of the verifier, not closed, not the aggregate).
     """
-    report = verify_record(path)
-    if not report.ok:
-        first = report.findings[0]
-        raise RecordRefused(
-            f"the record does not verify ({len(report.findings)} findings; first: {first.check} at {first.entry})"
-        )
-    with Record.from_path(path) as record:
-        entries = [parse_entry(record.entry(i), i) for i in range(record.header.log_size)]
-    created = next((e for e in entries if isinstance(e, ElectionCreated)), None)
-    logged = next((e for e in entries if isinstance(e, EncryptedTally)), None)
-    if created is None or logged is None or not any(isinstance(e, VotingClosed) for e in entries):
-        raise RecordRefused("voting has not closed: there is no tally to decrypt")
+    if expect_root is not None and final_head.head.root.hex() != expect_root.strip().lower():
+        raise RecordRefused("the server's final head is not the one shown at the meeting")
     try:
-        election = Election.from_json(created.election)
-        superseded = {e.superseded for e in entries if isinstance(e, BallotSuperseded)}
-        counted: list[Ballot] = [
-            Ballot.from_json(e.ballot, election)
-            for e in entries
-            if isinstance(e, BallotCast) and e.index not in superseded
-        ]
-        tally = tally_ballots(election, counted)
-        claimed = Tally.from_json(logged.tally, election)
-    except BallotsError as error:
-        raise RecordRefused(f"the record cannot be read: {error}") from error
-    if canonical_json(claimed.to_json()) != canonical_json(tally.to_json()):
-        raise RecordRefused("the tally in the log is not the sum of the counted ballots")
-    return election, tally
+        tally = aggregate_to_decrypt(path, requested, final_head)
+        with Record.from_path(path) as record:
+            created = parse_entry(record.entry(0), 0)
+        if not isinstance(
+            created, ElectionCreated
+        ):  # pragma: no cover  # the guard checked the lifecycle
+            raise RecordRefused("the record does not begin with its election")
+        return Election.from_json(created.election), tally
+    except (AuditError, BallotsError) as error:
+        raise RecordRefused(str(error)) from error

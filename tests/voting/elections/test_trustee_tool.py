@@ -67,6 +67,7 @@ def test_ceremony_and_decryption_through_the_tool(
         ceremony.start_ceremony(db, setup.officer, setup.election, factories.NOW)
         tokens = _tokens(db, setup.election)
         slug, election_id = setup.election.slug, setup.election.id
+        officer_id, voter_ids = setup.officer.id, [v.id for v in setup.voters]
     files = {index: tmp_path / f"trustee-{index}.key" for index in tokens}
     for _round in range(6):
         for index, token in tokens.items():
@@ -88,10 +89,14 @@ def test_ceremony_and_decryption_through_the_tool(
 
     with Database(engine).session() as db:
         election = db.get(Election, election_id)
+        officer = db.get(Account, officer_id)
         assert election is not None
+        assert officer is not None
         assert election.state is ElectionState.READY
-        lifecycle.open_voting(db, setup.keyring, SECRET_KEY, setup.officer, election, factories.NOW)
-        for voter, choice in zip(setup.voters, (["voor"], ["voor"], ["tegen"]), strict=True):
+        lifecycle.open_voting(db, setup.keyring, SECRET_KEY, officer, election, factories.NOW)
+        for voter_id, choice in zip(voter_ids, (["voor"], ["voor"], ["tegen"]), strict=True):
+            voter = db.get(Account, voter_id)
+            assert voter is not None
             cast_ballot(
                 db,
                 setup.keyring,
@@ -107,7 +112,7 @@ def test_ceremony_and_decryption_through_the_tool(
             _run(monkeypatch, tokens[1], "decrypt", "--server", url, "--secret-file", str(files[1]))
             == 1
         )
-        lifecycle.close_voting(db, setup.keyring, setup.officer, election_id, CLOSES)
+        lifecycle.close_voting(db, setup.keyring, officer, election_id, CLOSES)
 
     for index in (2, 3):
         assert (
@@ -128,8 +133,10 @@ def test_ceremony_and_decryption_through_the_tool(
         == 1
     )
     with Database(engine).session() as db:
+        officer = db.get(Account, officer_id)
+        assert officer is not None
         result, outcomes = lifecycle.decrypt(
-            db, setup.officer, election_id, CLOSES + dt.timedelta(minutes=5)
+            db, officer, election_id, CLOSES + dt.timedelta(minutes=5)
         )
         assert dict(dict(result.counts)["q1"]) == {"voor": 2, "tegen": 1, "onthouding": 0}
         assert outcomes[0].outcome.value == "adopted"
@@ -177,3 +184,85 @@ def test_trustee_token_is_stored_hashed(served: tuple[Engine, str]) -> None:
         token = ceremony.issue_token(db, setup.trustee_accounts[0], setup.election, factories.NOW)
         stored = db.scalars(select(Trustee.token_hash)).all()
     assert token not in stored
+
+
+def test_the_tool_refuses_to_decrypt_anything_but_the_aggregate(
+    served: tuple[Engine, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """T16: a server that asks for one voter's ballot, or shows another final head, is refused."""
+    engine, url = served
+    with Database(engine).session() as db:
+        setup = make_election(db, voters=3)
+        ceremony.start_ceremony(db, setup.officer, setup.election, factories.NOW)
+        tokens = _tokens(db, setup.election)
+        election_id = setup.election.id
+    files = {index: tmp_path / f"t{index}.key" for index in tokens}
+    for _round in range(6):
+        for index, token in tokens.items():
+            _run(
+                monkeypatch, token, "ceremony", "--server", url, "--secret-file", str(files[index])
+            )
+    with Database(engine).session() as db:
+        election = db.get(Election, election_id)
+        assert election is not None
+        officer = db.get(Account, setup.officer.id)
+        assert officer is not None
+        lifecycle.open_voting(db, setup.keyring, SECRET_KEY, officer, election, factories.NOW)
+        for voter_id in (v.id for v in setup.voters):
+            voter = db.get(Account, voter_id)
+            assert voter is not None
+            cast_ballot(
+                db,
+                setup.keyring,
+                SECRET_KEY,
+                voter,
+                election_id,
+                {"q1": ["voor"]},
+                DURING,
+                second_factor_done=False,
+            )
+        lifecycle.close_voting(db, setup.keyring, officer, election_id, CLOSES)
+        # The server now asks to decrypt only the first voter's ballot.
+        from ballots import canonical_json, parse_ballot, tally_ballots
+        from voting.elections.models import CastBallot
+
+        doc = lifecycle.document(election)
+        first = db.scalars(select(CastBallot).order_by(CastBallot.log_index)).first()
+        assert first is not None
+        honest = election.tally_json
+        election.tally_json = canonical_json(
+            tally_ballots(doc, [parse_ballot(first.body, doc)]).to_json()
+        ).decode()
+        db.commit()
+    assert (
+        _run(monkeypatch, tokens[1], "decrypt", "--server", url, "--secret-file", str(files[1]))
+        == 1
+    )
+    assert "not the sum of the counted ballots" in capsys.readouterr().err
+    with Database(engine).session() as db:
+        election = db.get(Election, election_id)
+        assert election is not None
+        election.tally_json = honest
+        db.commit()
+    assert (
+        _run(
+            monkeypatch,
+            tokens[1],
+            "decrypt",
+            "--server",
+            url,
+            "--secret-file",
+            str(files[1]),
+            "--expect-root",
+            "00" * 32,
+        )
+        == 1
+    )
+    assert "not the one shown at the meeting" in capsys.readouterr().err
+    assert (
+        _run(monkeypatch, tokens[1], "decrypt", "--server", url, "--secret-file", str(files[1]))
+        == 0
+    )
