@@ -1,0 +1,185 @@
+"""The fallback vote after the agreed number of rounds: when it may start, open votes by name,
+the stated supermajority, and the secret mode that is not available yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.voting.consensus import arrange
+from tests.voting.consensus.arrange import KEYRING, WEEK
+from voting.consensus import fallback, proposals
+from voting.consensus.fallback import VoteClosed
+from voting.consensus.models import (
+    FallbackChoice,
+    FallbackMode,
+    FallbackVote,
+    FallbackVoter,
+    Outcome,
+    PositionKind,
+    Proposal,
+)
+from voting.consensus.record import decision_record
+from voting.errors import Conflict, FieldError, Forbidden
+
+YES, NO, ABSTAIN = FallbackChoice.YES, FallbackChoice.NO, FallbackChoice.ABSTAIN
+
+
+def _blocked(db: Session, *, members: int = 3, **changes: object):  # type: ignore[no-untyped-def]
+    """A proposal whose only round closed with a standing, answered objection."""
+    facilitator, *others = arrange.people(db, members + 1)
+    found = arrange.group(db, facilitator, others, max_rounds=1, **changes)
+    proposal = arrange.proposal(db, facilitator, found)
+    first = arrange.open_next(db, facilitator, proposal)
+    arrange.take(db, others[0], first, PositionKind.OBJECT, "Too expensive.")
+    for person in (facilitator, *others[1:]):
+        arrange.take(db, person, first, PositionKind.AGREE)
+    closed = arrange.close(db, first)
+    arrange.answer_all(db, facilitator, closed, arrange.after(closed))
+    return facilitator, others, proposal, arrange.after(closed)
+
+
+def _start(db: Session, facilitator, proposal: Proposal, now: dt.datetime) -> FallbackVote:  # type: ignore[no-untyped-def]
+    return fallback.open_fallback(db, facilitator, proposal.id, now + WEEK, KEYRING, now)
+
+
+def _vote(
+    db: Session, account, proposal: Proposal, choice: FallbackChoice, now: dt.datetime
+) -> None:  # type: ignore[no-untyped-def]
+    voter = db.scalar(
+        select(FallbackVoter)
+        .join(FallbackVote)
+        .where(FallbackVote.proposal_id == proposal.id, FallbackVoter.account_id == account.id)
+    )
+    assert voter is not None
+    fallback.cast_fallback(db, account, proposal.id, choice, voter.revision, now)
+
+
+def test_fallback_waits_for_the_agreed_number_of_rounds(db: Session) -> None:
+    facilitator, a, b = arrange.people(db, 3)
+    found = arrange.group(db, facilitator, [a, b], max_rounds=2)
+    proposal = arrange.proposal(db, facilitator, found)
+    first = arrange.open_next(db, facilitator, proposal)
+    arrange.take(db, a, first, PositionKind.OBJECT, "No.")
+    closed = arrange.close(db, first)
+    arrange.answer_all(db, facilitator, closed, arrange.after(closed))
+    with pytest.raises(Conflict, match="only after 2 rounds"):
+        _start(db, facilitator, proposal, arrange.after(closed))
+    assert db.scalar(select(FallbackVote)) is None
+
+
+def test_no_fallback_when_the_rules_have_none(db: Session) -> None:
+    facilitator, _others, proposal, later = _blocked(db, fallback=FallbackMode.NONE)
+    with pytest.raises(Conflict, match="no fallback vote"):
+        _start(db, facilitator, proposal, later)
+    decided = proposals.decide(db, facilitator, proposal.id, "Not adopted.", KEYRING, later)
+    assert decided.outcome is Outcome.NO_CONSENSUS
+
+
+def test_fallback_adopted_with_exactly_the_supermajority_of_votes_cast(db: Session) -> None:
+    facilitator, (a, b, c), proposal, later = _blocked(db)
+    vote = _start(db, facilitator, proposal, later)
+    assert (vote.mode, vote.numerator, vote.denominator, vote.eligible) == (
+        FallbackMode.OPEN,
+        2,
+        3,
+        4,
+    )
+    _vote(db, facilitator, proposal, YES, later)
+    _vote(db, b, proposal, YES, later)
+    _vote(db, a, proposal, NO, later)
+    _vote(db, c, proposal, ABSTAIN, later)  # abstains: not a vote cast
+    with pytest.raises(Conflict, match="still open"):
+        proposals.decide(db, facilitator, proposal.id, "Too early.", KEYRING, later)
+    assert fallback.close_due_fallbacks(db, KEYRING, vote.deadline - dt.timedelta(seconds=1)) == []
+    assert fallback.close_due_fallbacks(db, KEYRING, vote.deadline) == [proposal.id]
+    db.refresh(vote)
+    assert (vote.yes, vote.no, vote.abstain, vote.adopted) == (2, 1, 1, True)
+    decided = proposals.decide(
+        db, facilitator, proposal.id, "Adopted by vote.", KEYRING, vote.deadline
+    )
+    assert decided.outcome is Outcome.ADOPTED_BY_VOTE
+    record = decision_record(db, a, proposal.id)
+    assert (a.member.name, "no") in record.fallback_voters
+    assert (c.member.name, "abstain") in record.fallback_voters
+
+
+def test_fallback_below_the_supermajority_is_rejected(db: Session) -> None:
+    facilitator, (a, b, c), proposal, later = _blocked(
+        db, fallback_numerator=3, fallback_denominator=4
+    )
+    vote = _start(db, facilitator, proposal, later)
+    for person, choice in ((facilitator, YES), (b, YES), (c, NO), (a, NO)):
+        _vote(db, person, proposal, choice, later)
+    fallback.close_due_fallbacks(db, KEYRING, vote.deadline)
+    db.refresh(vote)
+    assert (vote.yes, vote.no, vote.adopted) == (2, 2, False)
+    decided = proposals.decide(db, facilitator, proposal.id, "Not adopted.", KEYRING, vote.deadline)
+    assert decided.outcome is Outcome.REJECTED_BY_VOTE
+
+
+def test_a_vote_may_change_until_the_close_and_is_refused_after(db: Session) -> None:
+    facilitator, (a, _b, _c), proposal, later = _blocked(db)
+    vote = _start(db, facilitator, proposal, later)
+    _vote(db, a, proposal, NO, later)
+    _vote(db, a, proposal, YES, later)
+    with pytest.raises(Conflict, match="sent twice"):  # the page from before the change
+        fallback.cast_fallback(db, a, proposal.id, NO, 1, later)
+    with pytest.raises(VoteClosed):
+        _vote(db, a, proposal, NO, vote.deadline)
+    voter = db.get(FallbackVoter, (vote.id, a.id))
+    assert voter is not None
+    assert (voter.choice, voter.revision) == (YES, 2)
+
+
+def test_only_group_members_from_the_start_vote_and_only_yes_no_or_abstain(db: Session) -> None:
+    facilitator, (a, _b, _c), proposal, later = _blocked(db)
+    (outsider,) = arrange.people(db, 1, prefix="Outsider")
+    _start(db, facilitator, proposal, later)
+    with pytest.raises(Forbidden):
+        fallback.cast_fallback(db, outsider, proposal.id, YES, 0, later)
+    with pytest.raises(FieldError, match="yes, no or abstain"):
+        fallback.cast_fallback(db, a, proposal.id, "maybe", 0, later)
+
+
+def test_no_round_or_revision_once_the_fallback_has_started(db: Session) -> None:
+    facilitator, _others, proposal, later = _blocked(db)
+    _start(db, facilitator, proposal, later)
+    with pytest.raises(Conflict, match="already started"):
+        _start(db, facilitator, proposal, later)
+    with pytest.raises(Conflict, match="fallback vote has started"):
+        proposals.revise_proposal(
+            db, facilitator, proposal.id, proposals.ProposalText("T", "New"), 1, KEYRING, later
+        )
+
+
+def test_secret_fallback_cannot_be_chosen_and_is_refused_by_the_hook(db: Session) -> None:
+    facilitator, member = arrange.people(db, 2)
+    with pytest.raises(FieldError, match="not available yet") as refused:
+        arrange.group(db, facilitator, [member], fallback=FallbackMode.SECRET)
+    assert refused.value.field == "fallback"
+    # A proposal that says "secret" (from a future version) still gets no pretend vote.
+    facilitator, _others, proposal, later = _blocked(db)
+    proposal.fallback = FallbackMode.SECRET
+    db.commit()
+    with pytest.raises(Conflict, match="not available yet"):
+        _start(db, facilitator, proposal, later)
+    assert db.scalar(select(FallbackVote)) is None
+
+
+def test_fallback_waits_for_answers_to_standing_objections(db: Session) -> None:
+    facilitator, others = arrange.people(db, 1)[0], arrange.people(db, 2, prefix="M")
+    found = arrange.group(db, facilitator, others, max_rounds=1)
+    proposal = arrange.proposal(db, facilitator, found)
+    first = arrange.open_next(db, facilitator, proposal)
+    arrange.take(db, others[0], first, PositionKind.OBJECT, "No.")
+    closed = arrange.close(db, first)
+    later = arrange.after(closed)
+    proposals.write_summary(db, facilitator, closed.id, "Blocked.", KEYRING, later)
+    with pytest.raises(Conflict, match="Answer every objection"):
+        _start(db, facilitator, proposal, later)
+    with pytest.raises(Conflict, match="Answer every objection"):
+        proposals.decide(db, facilitator, proposal.id, "Closed.", KEYRING, later)
