@@ -115,5 +115,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _verify(args) if args.command == "verify" else _check(args)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - run by test_cli.py in a subprocess
     sys.exit(main())

@@ -47,7 +47,7 @@ class CheckStatus(StrEnum):
 class CheckResult:
     """One check of the verifier: how many items it covered and how many failed.
 
-    `reason` is empty when the check ran, and says why when it could not.
+    `reason` says why the check, or a part of it, could not run; empty when all of it ran.
     """
 
     name: str
@@ -71,7 +71,7 @@ class CheckResult:
 class _Tally:
     items: int = 0
     failed: int = 0
-    reason: str = ""
+    reasons: list[str] = field(default_factory=list)
     ran: bool = False
 
 
@@ -101,18 +101,18 @@ class Findings:
         tally.failed += 1
         self._findings.append(Finding(file=file, entry=entry, check=check, detail=detail))
 
-    def add_error(self, file: str, entry: str, error: AuditError) -> None:
-        """Record an `AuditError` as a finding of its own check."""
-        self.add(file, entry, error.check, error.detail)
-
     def skip(self, check: str, reason: str) -> None:
-        """Record that `check` could not run, and why (a finding too)."""
+        """Record that `check` (or a part of it, if it ran on other items) could not run, and
+        why. This is a finding too: a verification with a gap never passes."""
         tally = self._checks.setdefault(check, _Tally())
-        if not tally.ran and not tally.reason:
-            tally.reason = reason
-            self._findings.append(
-                Finding(file="-", entry="-", check=check, detail=f"could not run: {reason}")
-            )
+        if reason in tally.reasons:
+            return
+        tally.reasons.append(reason)
+        if tally.ran:
+            tally.failed += 1
+        self._findings.append(
+            Finding(file="-", entry="-", check=check, detail=f"could not run: {reason}")
+        )
 
     @contextmanager
     def item(self, check: str, file: str, entry: str) -> Iterator[None]:
@@ -127,7 +127,7 @@ class Findings:
         """Freeze into a `Report`; declared checks that neither ran nor were skipped are
         reported as not run."""
         for name, tally in self._checks.items():
-            if not tally.ran and not tally.reason:
+            if not tally.ran and not tally.reasons:
                 self.skip(name, "the verifier did not reach it")
         checks = tuple(
             CheckResult(
@@ -135,7 +135,7 @@ class Findings:
                 status=CheckStatus.RAN if tally.ran else CheckStatus.NOT_RUN,
                 items=tally.items,
                 failed=tally.failed,
-                reason="" if tally.ran else tally.reason,
+                reason="; ".join(tally.reasons),
             )
             for name, tally in self._checks.items()
         )

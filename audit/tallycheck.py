@@ -54,7 +54,6 @@ def check_tally(
             findings.skip(check, "the log has no encrypted tally (has voting closed?)")
         return
     where = (entry_name(entry.index), label(entry))
-    findings.covered("tally")
     try:
         published = EncryptedTally.from_json(entry.tally, election)
     except BallotsError as error:
@@ -66,6 +65,7 @@ def check_tally(
     if expected is None:
         findings.skip("tally", totals.reason)
     else:
+        findings.covered("tally")
         _compare_tallies(published, expected, entry.counted, where, findings)
     shares = _check_shares(history, election, published, findings)
     _check_result(history, election, published, shares, findings)
@@ -104,6 +104,11 @@ def _compare_tallies(
 def _check_shares(
     history: History, election: Election, published: EncryptedTally, findings: Findings
 ) -> list[DecryptionShare]:
+    if not history.shares and history.result is None:
+        findings.skip("decryption-share", "no trustee has decrypted yet")
+        findings.skip("threshold", "no trustee has decrypted yet")
+        return []
+    findings.covered("decryption-share", 0)
     valid: dict[int, DecryptionShare] = {}
     for entry in history.shares:
         where = (entry_name(entry.index), label(entry))
@@ -118,10 +123,6 @@ def _check_shares(
             findings.add(*where, "decryption-share", str(error))
             continue
         valid.setdefault(share.trustee, share)
-    if not history.shares and history.result is None:
-        findings.skip("decryption-share", "no trustee has decrypted yet")
-        findings.skip("threshold", "no trustee has decrypted yet")
-        return []
     findings.covered("threshold")
     k = election.key.threshold
     if len(valid) < k:

@@ -106,6 +106,7 @@ def scan_log(record: Record, findings: Findings) -> Scan:
     """Read and parse every log entry of `record` ("record-layout", "entry-shape")."""
     size = record.header.log_size
     findings.covered("record-layout")
+    findings.covered("entry-shape", 0)
     for index in sorted(i for i in record.entry_indices if i >= size):
         findings.add(entry_name(index), "-", "record-layout", f"beyond log_size {size}")
     for name in record.unexpected:

@@ -153,6 +153,7 @@ def _entry(**fields: object) -> bytes:
         (b'{"index":0, "type":"voting-closed"}', "entry-json"),
         (b"[]", "shape"),
         (_entry(type="no-such-type"), "entry-type"),
+        (_entry(type=5), "shape"),
         (_entry(type="Voting Closed"), "format"),
         (_entry(index=3), "entry-index"),
         (_entry(version=2), "version"),
@@ -216,3 +217,10 @@ def test_a_payload_canonical_json_cannot_hold_fails_before_any_append() -> None:
 
     with pytest.raises(InvalidEncoding):
         events.encrypted_tally(Payload({"x": 1.5}), 1)  # type: ignore[dict-item]
+
+
+def test_more_outcomes_than_a_manifest_has_questions_is_refused() -> None:
+    value = _valid(events.result_published(Payload({}), [], NOW))
+    value["outcomes"] = [{}] * 101
+    with pytest.raises(InvalidEntry, match="length"):
+        parse_entry(canonical_json(value), 0)  # type: ignore[arg-type]
