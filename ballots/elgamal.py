@@ -39,18 +39,10 @@ class Ciphertext:
 def encrypt_with(key: Point, value: int, randomness: int) -> Ciphertext:
     """Enc(value; randomness) under `key` (§I.5); 0 ≤ value < n, 1 ≤ randomness < n.
 
-    Costs one fixed-base and one variable-base constant-time multiplication (value·G is a
-    point addition for value 0 or 1, a fixed-base multiplication otherwise).
+    Costs one fixed-base and one variable-base constant-time multiplication (value·G is free
+    for 0 and 1, a further fixed-base multiplication otherwise).
     """
-    alpha = Point.mul_base(randomness)
-    shared = key.mul(randomness)
-    if value == 0:
-        beta = shared
-    elif value == 1:
-        beta = shared + GENERATOR
-    else:
-        beta = shared + Point.mul_base(value)
-    return Ciphertext(alpha, beta)
+    return Ciphertext(Point.mul_base(randomness), key.mul_plus_base(randomness, value))
 
 
 def encrypt(key: Point, value: int) -> tuple[Ciphertext, int]:

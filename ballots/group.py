@@ -164,6 +164,29 @@ class Point:
             return IDENTITY
         return Point.of_key(self.key.multiply(_key_bytes(k)))
 
+    def mul_plus_base(self, k: int, e: int) -> Point:
+        """k·self + e·G with both multiplications constant-time, formatting only the result.
+
+        The prover's b_j = u·K + e·G and beta = r·K + m·G (§I.6.1); 0 <= k, e < n.
+        """
+        if not (0 <= k < N and 0 <= e < N):
+            raise InvalidScalar("scalar-range")
+        keys = []
+        if k and self.key is not None:
+            keys.append(self.key.multiply(_key_bytes(k)))
+        if e == 1 and GENERATOR.key is not None:
+            keys.append(GENERATOR.key)  # 1·G needs no multiplication
+        elif e:
+            keys.append(PublicKey.from_valid_secret(_key_bytes(e)))
+        if not keys:
+            return IDENTITY
+        if len(keys) == 1:
+            return Point.of_key(keys[0])
+        try:
+            return Point.of_key(PublicKey.combine_keys(keys))
+        except ValueError:
+            return IDENTITY
+
     def __add__(self, other: Point) -> Point:
         return Point.sum((self, other))
 

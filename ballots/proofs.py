@@ -140,7 +140,7 @@ def prove_range(
         u, c = draw(), draw()
         shift = c * (statement.low + j - value) % N
         a = Point.mul_base(u)
-        b = key.mul(u) + Point.mul_base(shift)
+        b = key.mul_plus_base(u, shift)
         commitments.append((a, b))
         simulated[j] = (c, (u + c * randomness) % N)
     total = statement.challenge(commitments)

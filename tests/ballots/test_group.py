@@ -138,3 +138,19 @@ def test_random_scalars_are_in_range_and_distinct() -> None:
     values = {random_scalar() for _ in range(64)}
     assert len(values) == 64
     assert all(1 <= v < N for v in values)
+
+
+@given(scalars, scalars, st.integers(min_value=0, max_value=5))
+def test_mul_plus_base_is_k_times_point_plus_e_times_g(k: int, e: int, i: int) -> None:
+    point = Point.mul_base(i)
+    assert point.mul_plus_base(k, e) == point.mul(k) + Point.mul_base(e)
+    assert point.mul_plus_base(k, 1) == point.mul(k) + GENERATOR
+
+
+def test_mul_plus_base_handles_zeros_the_identity_and_cancellation() -> None:
+    assert GENERATOR.mul_plus_base(0, 0) == IDENTITY
+    assert IDENTITY.mul_plus_base(5, 0) == IDENTITY
+    assert IDENTITY.mul_plus_base(5, 3) == Point.mul_base(3)
+    assert GENERATOR.mul_plus_base(2, N - 2) == IDENTITY
+    with pytest.raises(InvalidScalar, match="scalar-range"):
+        GENERATOR.mul_plus_base(N, 1)
