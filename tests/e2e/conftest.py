@@ -25,17 +25,14 @@ from typing import Final
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.e2e.databases import DatabaseTemplate
 from tests.e2e.server import LiveServer
 from tests.e2e.site import Site
 from tests.e2e.visitor import Visitor
 from tests.mailsink import MailSink
-from tests.voting.conftest import (
-    base_settings,
-    fresh_database_url,
-    migrated_engine,
-)
+from tests.voting.conftest import base_settings
 from voting import create_app
-from voting.db import Database
+from voting.db import Database, make_engine
 
 CHROMIUM: Final = os.environ.get("STEMBUS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS: Final = (
@@ -48,6 +45,8 @@ CHROMIUM_ARGS: Final = (
     "--disable-component-update",
     "--disable-sync",
 )
+
+WORKER: Final = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 NewVisitor = Callable[..., Visitor]
 
@@ -93,18 +92,27 @@ def mail_sink() -> Iterator[MailSink]:
     sink.stop()
 
 
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> DatabaseTemplate:
+    """The schema, migrated once per test process, to copy for each test."""
+    return DatabaseTemplate(tmp_path_factory.mktemp("e2e-template"), f"e2e_template_{WORKER}")
+
+
 @pytest.fixture
-def site(live_server: LiveServer, mail_sink: MailSink, tmp_path: Path) -> Iterator[Site]:
+def site(
+    live_server: LiveServer,
+    mail_sink: MailSink,
+    database_template: DatabaseTemplate,
+    tmp_path: Path,
+) -> Iterator[Site]:
     """A fresh database, migrated, and the app on it, served by the live server."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    # SQLite: a new file in this test's directory. PostgreSQL: one database per worker,
-    # dropped and created again for each test.
-    url = fresh_database_url(tmp_path, f"e2e_{worker}")
-    engine = migrated_engine(url)
+    url = database_template.copy(tmp_path, f"e2e_{WORKER}")
+    engine = make_engine(url)
     # Dutch, as members see the service by default (the unit tests' default is English).
     settings = base_settings(url, mail_sink.port, base_url=live_server.url(), default_locale="nl")
     database = Database(engine)
     mail_sink.clear()
+    # A new app for every test: rate-limit counters and other in-memory state start afresh.
     app = create_app(settings, database=database)
     try:
         with live_server.mount(app):
