@@ -11,8 +11,9 @@ What a browser test uses:
 - `other_server`: a second live server on another port, for pages of another origin.
 
 Chromium is Debian's (/usr/bin/chromium, or STEMBUS_CHROMIUM); Playwright never
-downloads a browser here. One browser serves the whole session; each visitor gets a
-new context, which Playwright backs with a fresh temporary profile directory.
+downloads a browser here. One browser serves the whole session (per xdist worker);
+Playwright starts it with a fresh temporary user-data directory, and each visitor gets
+a new incognito-like browser context, so no cookies or storage pass between visitors.
 """
 
 from __future__ import annotations
