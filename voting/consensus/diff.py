@@ -16,7 +16,9 @@ from typing import Final
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-_TOKENS: Final = re.compile(r"\s+|[^\s]+")
+# Words (with inner hyphens and apostrophes), runs of space, and single other characters, so
+# that "banners." → "banners with ink." shows only " with ink" as added.
+_TOKENS: Final = re.compile(r"\s+|\w+(?:['’-]\w+)*|[^\w\s]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ def _words(text: str) -> list[str]:
 
 
 def _count_words(tokens: list[str]) -> int:
-    return sum(1 for token in tokens if not token.isspace())
+    return sum(1 for token in tokens if any(char.isalnum() for char in token))
 
 
 def word_diff(old: str, new: str) -> tuple[Markup, Change]:

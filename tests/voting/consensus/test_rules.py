@@ -3,6 +3,7 @@ safe rendering of proposal text and of the difference between versions (T30)."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import pytest
@@ -152,11 +153,17 @@ def test_diff_marks_added_and_removed_words_for_eyes_and_screen_readers(app: Fla
 
 def test_diff_escapes_both_versions(app: Flask) -> None:
     with app.test_request_context():
-        html, change = word_diff("<b>old</b>", "<script>alert(1)</script>")
-    assert "<script>" not in str(html)
-    assert "&lt;script&gt;" in str(html)
-    assert "&lt;b&gt;old&lt;/b&gt;" in str(html)
+        html, change = word_diff("<b>old</b> text", "<script>alert(1)</script> text")
+    text = str(html)
+    assert "<script" not in text
+    assert "<b>" not in text
     assert not change.is_empty
+    # Without the deletions the diff reads as the new text, without the additions as the old.
+    hidden = r'<span class="visually-hidden">(added|removed): </span>'
+    new = re.sub(r"<del>.*?</del>|</?ins>|" + hidden, "", text)
+    old = re.sub(r"<ins>.*?</ins>|</?del>|" + hidden, "", text)
+    assert html_module.unescape(new) == "<script>alert(1)</script> text"
+    assert html_module.unescape(old) == "<b>old</b> text"
 
 
 def test_diff_of_equal_texts_is_empty(app: Flask) -> None:

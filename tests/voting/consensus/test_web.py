@@ -1,0 +1,512 @@
+"""The consensus pages through the test client, as a browser uses them: a whole decision by
+forms, CSRF on every change (T25), hostile text escaped or sanitised (T30), a formula-safe
+export (T32), size limits (T33), isolated names and NFC input (T34)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests import factories
+from tests.voting.consensus import arrange
+from tests.voting.web import csrf_from, page_token, post_form, sign_in
+from voting.accounts.models import Account
+from voting.consensus.models import (
+    DecisionGroup,
+    Outcome,
+    Position,
+    PositionKind,
+    Proposal,
+    ProposalVersion,
+    Report,
+    Round,
+)
+from voting.db import utcnow
+from voting.spreadsheet import unescape_cell
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _client(app: Flask, account: Account) -> FlaskClient:
+    client = app.test_client()
+    secret = factories.totp_secret(factories.auth_config(), account) if account.has_totp else None
+    sign_in(client, account.member.email, factories.PASSWORD, secret)
+    return client
+
+
+def _deadline(hours: int = 48, zone: str = "Europe/Amsterdam") -> str:
+    return (
+        (utcnow() + dt.timedelta(hours=hours)).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+    )
+
+
+def _count(db: Session, model: type) -> int:
+    return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _take(client: FlaskClient, proposal_id: int, kind: str, reason: str = ""):  # type: ignore[no-untyped-def]
+    page = client.get(f"/consensus/proposals/{proposal_id}").get_data(as_text=True)
+    round_id = page.split('name="round_id" type="hidden" value="')[1].split('"')[0]
+    revision = page.split('name="revision" type="hidden" value="')[1].split('"')[0]
+    return client.post(
+        f"/consensus/proposals/{proposal_id}/position",
+        data={
+            "csrf_token": csrf_from(page),
+            "round_id": round_id,
+            "revision": revision,
+            "kind": kind,
+            "reason": reason,
+        },
+    )
+
+
+def _open_round(client: FlaskClient, proposal_id: int) -> None:
+    path = f"/consensus/proposals/{proposal_id}/rounds/open"
+    page = client.get(path).get_data(as_text=True)
+    after = page.split('name="after_round" type="hidden" value="')[1].split('"')[0]
+    response = client.post(
+        path, data={"csrf_token": csrf_from(page), "deadline": _deadline(), "after_round": after}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_a_whole_decision_through_the_pages(app: Flask, db: Session) -> None:
+    officer = arrange.officer(db, totp=True)
+    facilitator, member = arrange.people(db, 2, prefix="Web")
+    as_officer = _client(app, officer)
+    response = post_form(
+        as_officer,
+        "/consensus/groups/new",
+        {
+            "name": "Working group banners",
+            "kind": "working-group",
+            "branch": "",
+            "rule": "consent",
+            "min_participation": "100",
+            "max_rounds": "2",
+            "fallback": "none",
+            "threshold": "2/3",
+            "facilitators": facilitator.member.number,
+            "members": member.member.number,
+        },
+    )
+    assert response.status_code == 302
+    group = db.scalar(select(DecisionGroup).where(DecisionGroup.name == "Working group banners"))
+    assert group is not None
+
+    as_facilitator = _client(app, facilitator)
+    as_member = _client(app, member)
+    response = post_form(
+        as_facilitator,
+        f"/consensus/groups/{group.id}/proposals/new",
+        {
+            "title": "Green banners",
+            "body": "We print **green** banners.",
+            "links": "Quote https://example.org/quote.pdf",
+            "rule": "consent",
+            "round_days": "7",
+            "based_on": "0",
+        },
+    )
+    assert response.status_code == 302
+    proposal = db.scalar(select(Proposal).where(Proposal.group_id == group.id))
+    assert proposal is not None
+    _open_round(as_facilitator, proposal.id)
+
+    assert _take(as_member, proposal.id, "object", "Green fades in the sun.").status_code == 302
+    assert _take(as_facilitator, proposal.id, "agree").status_code == 302
+    page = as_member.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Your position (you can change it until the round closes)" in page
+    assert "2 of 2 members have responded." in page
+
+    close = as_facilitator.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    first = db.scalar(select(Round).where(Round.proposal_id == proposal.id))
+    assert first is not None
+    response = as_facilitator.post(
+        f"/consensus/proposals/{proposal.id}/rounds/close",
+        data={"csrf_token": csrf_from(close), "round_id": str(first.id)},
+    )
+    assert response.status_code == 302
+    db.refresh(first)
+    assert first.consensus is False
+
+    page = as_member.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Green fades in the sun." in page
+    assert "The facilitator has not answered this objection yet." in page
+    objection = db.scalar(select(Position).where(Position.kind == PositionKind.OBJECT))
+    assert objection is not None
+    assert (
+        post_form(
+            as_facilitator,
+            f"/consensus/positions/{objection.id}/answer",
+            {"text": "We use UV-proof ink."},
+        ).status_code
+        == 302
+    )
+    assert (
+        post_form(
+            as_facilitator,
+            f"/consensus/rounds/{first.id}/summary",
+            {"text": "One objection: fading."},
+        ).status_code
+        == 302
+    )
+    response = post_form(
+        as_facilitator,
+        f"/consensus/proposals/{proposal.id}/revise",
+        {
+            "title": "Green banners",
+            "body": "We print **green** banners with UV-proof ink.",
+            "links": "",
+            "change_note": "Ink that does not fade.",
+            "based_on": "1",
+        },
+    )
+    assert response.status_code == 302
+    diff = as_member.get(f"/consensus/proposals/{proposal.id}/versions/2").get_data(as_text=True)
+    assert '<ins><span class="visually-hidden">added: </span> with UV-proof ink</ins>.' in diff
+    assert "removed:" not in diff
+
+    _open_round(as_facilitator, proposal.id)
+    page = as_member.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Your objection from the round before still stands in this round." in page
+    assert "We use UV-proof ink." in page  # the answer is shown beside the objection
+    assert _take(as_member, proposal.id, "concerns", "Still a bit bright.").status_code == 302
+    assert _take(as_facilitator, proposal.id, "agree").status_code == 302
+    second = db.scalars(select(Round).where(Round.number == 2)).one()
+    close = as_facilitator.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    as_facilitator.post(
+        f"/consensus/proposals/{proposal.id}/rounds/close",
+        data={"csrf_token": csrf_from(close), "round_id": str(second.id)},
+    )
+    db.refresh(second)
+    assert second.consensus is True
+    response = post_form(
+        as_facilitator,
+        f"/consensus/proposals/{proposal.id}/decide",
+        {"statement": "Green banners with UV-proof ink."},
+    )
+    assert response.status_code == 302
+    db.refresh(proposal)
+    assert proposal.outcome is Outcome.CONSENSUS
+    record = as_member.get(f"/consensus/proposals/{proposal.id}/record").get_data(as_text=True)
+    assert "Consensus: the proposal is adopted" in record
+    assert "Still a bit bright." in record  # the minority report quotes the concern
+    assert "Green fades in the sun." in record  # and the history keeps round 1
+    assert "Green banners with UV-proof ink." in record
+
+
+@pytest.fixture
+def open_round(db: Session):  # type: ignore[no-untyped-def]
+    facilitator, member = arrange.people(db, 2, prefix="Form")
+    group = arrange.group(db, facilitator, [member])
+    proposal = arrange.proposal(db, facilitator, group)
+    now = utcnow()
+    found = arrange.open_next(db, facilitator, proposal, now=now)
+    return facilitator, member, proposal, found
+
+
+def test_every_change_needs_the_csrf_token(app: Flask, db: Session, open_round) -> None:
+    facilitator, member, proposal, found = open_round
+    client = _client(app, member)
+    data = {"round_id": str(found.id), "revision": "0", "kind": "agree", "reason": ""}
+    assert client.post(f"/consensus/proposals/{proposal.id}/position", data=data).status_code == 400
+    other = _client(app, facilitator)  # a token of another session does not work either
+    forged = {**data, "csrf_token": page_token(other, "/consensus")}
+    response = client.post(f"/consensus/proposals/{proposal.id}/position", data=forged)
+    assert response.status_code == 400
+    assert client.get(f"/consensus/proposals/{proposal.id}/position").status_code == 405
+    assert _count(db, Position) == 0
+    for path in (
+        f"/consensus/proposals/{proposal.id}/rounds/close",
+        f"/consensus/proposals/{proposal.id}/fallback/vote",
+        f"/consensus/groups/{proposal.group_id}/members/add",
+    ):
+        assert other.post(path, data={"round_id": str(found.id)}).status_code == 400
+    db.refresh(found)
+    assert found.is_open
+
+
+def test_hostile_text_is_escaped_on_every_page_and_markdown_is_sanitised(
+    app: Flask, db: Session
+) -> None:
+    facilitator, member = arrange.people(db, 2, prefix="Hostile")
+    member.member.name = f"Eve {XSS}"
+    db.commit()
+    group = arrange.group(db, facilitator, [member], name=f"Group {XSS}", live_positions=True)
+    proposal = arrange.proposal(
+        db, facilitator, group, title=f"Title {XSS}", body=f"Body {XSS}\n\n[x](javascript:alert(1))"
+    )
+    found = arrange.open_next(db, facilitator, proposal, now=utcnow())
+    arrange.take(db, member, found, PositionKind.OBJECT, f"Reason {XSS}", now=utcnow())
+    client = _client(app, member)
+    pages = [
+        "/consensus",
+        f"/consensus/groups/{group.id}",
+        f"/consensus/proposals/{proposal.id}",
+        f"/consensus/proposals/{proposal.id}/versions/1",
+        f"/consensus/proposals/{proposal.id}/record",
+    ]
+    for path in pages:
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>" not in html, path
+        assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", ""), path
+        assert 'href="javascript' not in html, path
+    html = client.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Reason &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "<bdi>Eve &lt;script&gt;" in html
+
+
+def test_javascript_and_other_non_web_links_are_refused(app: Flask, db: Session) -> None:
+    facilitator, member = arrange.people(db, 2, prefix="Linker")
+    group = arrange.group(db, facilitator, [member])
+    client = _client(app, facilitator)
+    for bad in ("Evil javascript:alert(1)", "data:text/html,x", 'https://e.org/"onmouseover=x'):
+        response = post_form(
+            client,
+            f"/consensus/groups/{group.id}/proposals/new",
+            {
+                "title": "T",
+                "body": "B",
+                "links": bad,
+                "rule": "consent",
+                "round_days": "7",
+                "based_on": "0",
+            },
+        )
+        assert response.status_code == 400
+        assert "starts with https://" in response.get_data(as_text=True)
+    assert _count(db, Proposal) == 0
+
+
+def test_export_neutralises_formulas_and_reads_back_unchanged(app: Flask, db: Session) -> None:
+    facilitator, member = arrange.people(db, 2, prefix="Sheet")
+    member.member.name = '=HYPERLINK("http://evil","x")'
+    db.commit()
+    group = arrange.group(db, facilitator, [member])
+    proposal = arrange.proposal(db, facilitator, group)
+    found = arrange.open_next(db, facilitator, proposal)
+    reasons = ["=1+2", "+SUM(A1)", "-3", "@cmd", "\tTab", "'quoted"]
+    arrange.take(db, member, found, PositionKind.OBJECT, reasons[0])
+    arrange.take(db, facilitator, found, PositionKind.CONCERNS, "@risk")
+    arrange.close(db, found)
+    response = _client(app, member).get(f"/consensus/proposals/{proposal.id}/record.csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(
+        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'=1+2" in cells
+    assert "'@risk" in cells
+    assert '\'=HYPERLINK("http://evil","x")' in cells
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert "=1+2" in [unescape_cell(c) for c in cells]
+
+
+def test_oversized_reason_gets_a_field_error_and_nothing_is_stored(
+    app: Flask, db: Session, open_round
+) -> None:
+    _facilitator, member, proposal, _found = open_round
+    client = _client(app, member)
+    response = _take(client, proposal.id, "object", "x" * 5000)
+    assert response.status_code == 400
+    assert "Use at most 2000 characters." in response.get_data(as_text=True)
+    assert _count(db, Position) == 0
+    token = page_token(client, f"/consensus/proposals/{proposal.id}")
+    huge = client.post(
+        f"/consensus/proposals/{proposal.id}/position",
+        data={"csrf_token": token, "reason": "x" * (10 * 1024 * 1024)},
+    )
+    assert huge.status_code == 413
+    assert _count(db, Position) == 0
+
+
+def test_empty_reason_for_an_objection_gets_a_field_error(
+    app: Flask, db: Session, open_round
+) -> None:
+    _facilitator, member, proposal, _found = open_round
+    response = _take(_client(app, member), proposal.id, "object", "   ")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "There is a problem" in page
+    assert "Give a reason for this position." in page
+    assert _count(db, Position) == 0
+
+
+def test_reason_is_stored_in_nfc(app: Flask, db: Session, open_round) -> None:
+    _facilitator, member, proposal, _found = open_round
+    assert (
+        _take(_client(app, member), proposal.id, "concerns", "Cafe\u0301 budget").status_code == 302
+    )
+    position = db.scalar(select(Position))
+    assert position is not None
+    assert position.reason == "Caf\u00e9 budget"
+
+
+def test_position_for_a_closed_round_gets_a_clear_refusal(
+    app: Flask, db: Session, open_round
+) -> None:
+    facilitator, member, proposal, found = open_round
+    client = _client(app, member)
+    page = client.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    arrange.take(db, facilitator, found, PositionKind.AGREE, now=utcnow())
+    arrange.take(db, member, found, PositionKind.AGREE, now=utcnow())
+    from voting.consensus import rounds
+
+    rounds.close_round(
+        db, found.id, arrange.KEYRING, arrange.ROUND_KEYS, utcnow(), actor=facilitator
+    )
+    response = client.post(
+        f"/consensus/proposals/{proposal.id}/position",
+        data={
+            "csrf_token": csrf_from(page),
+            "round_id": str(found.id),
+            "revision": "1",
+            "kind": "object",
+            "reason": "Too late.",
+        },
+    )
+    assert response.status_code == 409
+    assert "This round is closed. Your position was not saved." in response.get_data(as_text=True)
+    assert db.scalar(select(Position).where(Position.kind == PositionKind.OBJECT)) is None
+
+
+def test_anonymous_group_says_so_where_positions_are_taken(app: Flask, db: Session) -> None:
+    facilitator, member = arrange.people(db, 2, prefix="Anon")
+    group = arrange.group(db, facilitator, [member], anonymous=True)
+    proposal = arrange.proposal(db, facilitator, group)
+    arrange.open_next(db, facilitator, proposal, now=utcnow())
+    page = _client(app, member).get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Positions in this group are anonymous." in page
+    assert "the key is deleted when the round closes" in page
+
+
+def test_deadline_is_shown_in_the_members_own_time_zone(app: Flask, db: Session) -> None:
+    factories.branch(db, "bonaire", timezone="America/Kralendijk")
+    (facilitator,) = arrange.people(db, 1, prefix="Host")
+    (member,) = arrange.people(db, 1, prefix="Bonaire", branch_code="bonaire")
+    group = arrange.group(db, facilitator, [member])
+    proposal = arrange.proposal(db, facilitator, group)
+    found = arrange.open_next(db, facilitator, proposal, now=utcnow())
+    page = _client(app, member).get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    local = found.deadline.astimezone(ZoneInfo("America/Kralendijk"))
+    assert local.strftime("%-I:%M:%S") in page
+    assert "America/Kralendijk" in page
+
+
+def test_report_and_answer_forms_refuse_empty_text(app: Flask, db: Session) -> None:
+    facilitator, member = arrange.people(db, 2, prefix="Empty")
+    group = arrange.group(db, facilitator, [member])
+    proposal = arrange.proposal(db, facilitator, group)
+    found = arrange.open_next(db, facilitator, proposal)
+    objection = arrange.take(db, member, found, PositionKind.OBJECT, "No.")
+    arrange.close(db, found)
+    response = post_form(
+        _client(app, facilitator), f"/consensus/positions/{objection.id}/report", {"why": ""}
+    )
+    assert response.status_code == 400
+    response = post_form(
+        _client(app, facilitator), f"/consensus/positions/{objection.id}/answer", {"text": ""}
+    )
+    assert response.status_code == 400
+    assert _count(db, Report) == 0
+
+
+def test_branch_officer_sets_up_groups_only_in_their_branch(app: Flask, db: Session) -> None:
+    officer = arrange.officer(db, totp=True, branch="utrecht")
+    (local,) = arrange.people(db, 1, prefix="Local")
+    (far,) = arrange.people(db, 1, prefix="Far", branch_code="groningen")
+    client = _client(app, officer)
+    page = client.get("/consensus/groups/new").get_data(as_text=True)
+    assert "Groningen" not in page
+    form = {
+        "name": "Utrecht board",
+        "kind": "branch-board",
+        "rule": "consensus",
+        "min_participation": "50",
+        "max_rounds": "3",
+        "fallback": "none",
+        "threshold": "2/3",
+        "facilitators": local.member.number,
+        "members": far.member.number,
+    }
+    groningen = factories.branch(db, "groningen")
+    response = post_form(client, "/consensus/groups/new", {**form, "branch": str(groningen.id)})
+    assert response.status_code == 400
+    utrecht = factories.branch(db, "utrecht")
+    response = post_form(client, "/consensus/groups/new", {**form, "branch": str(utrecht.id)})
+    assert response.status_code == 400
+    assert "outside your branches" in response.get_data(as_text=True)
+    assert _count(db, DecisionGroup) == 0
+    response = post_form(
+        client, "/consensus/groups/new", {**form, "branch": str(utrecht.id), "members": ""}
+    )
+    assert response.status_code == 302
+    assert _count(db, DecisionGroup) == 1
+
+
+def test_officer_manages_members_and_a_group_keeps_a_facilitator(app: Flask, db: Session) -> None:
+    officer = arrange.officer(db, totp=True)
+    facilitator, member = arrange.people(db, 2, prefix="Kept")
+    (newcomer,) = arrange.people(db, 1, prefix="New")
+    group = arrange.group(db, facilitator, [member], by=officer)
+    client = _client(app, officer)
+    path = f"/consensus/groups/{group.id}/members"
+    response = post_form(
+        client, f"{path}/add", {"numbers": newcomer.member.number}, token_from=path
+    )
+    assert response.status_code == 302
+    response = post_form(client, f"{path}/add", {"numbers": "no-such-number"}, token_from=path)
+    assert response.status_code == 400
+    token = page_token(client, path)
+    response = client.post(f"{path}/{facilitator.id}/remove", data={"csrf_token": token})
+    assert response.status_code == 409
+    assert "at least one facilitator" in response.get_data(as_text=True)
+    client.post(f"{path}/{member.id}/role", data={"csrf_token": token, "facilitator": "1"})
+    client.post(f"{path}/{facilitator.id}/remove", data={"csrf_token": token})
+    db.expire_all()
+    names = {
+        m.account.member.name: m.is_facilitator for m in db.get(DecisionGroup, group.id).members
+    }  # type: ignore[union-attr]
+    assert names == {member.member.name: True, newcomer.member.name: False}
+
+
+def test_members_data_download_lists_their_named_positions(
+    app: Flask, db: Session, open_round
+) -> None:
+    _facilitator, member, _proposal, found = open_round
+    arrange.take(db, member, found, PositionKind.CONCERNS, "Mind the budget.", now=utcnow())
+    data = _client(app, member).get("/account/data.json").get_json()
+    assert [p["reason"] for p in data["consensus"]["positions"]] == ["Mind the budget."]
+
+
+def test_a_second_revision_from_the_same_page_is_refused(app: Flask, db: Session) -> None:
+    facilitator, member = arrange.people(db, 2, prefix="Twice")
+    group = arrange.group(db, facilitator, [member])
+    proposal = arrange.proposal(db, facilitator, group)
+    client = _client(app, facilitator)
+    path = f"/consensus/proposals/{proposal.id}/revise"
+    token = page_token(client, path)
+    data = {
+        "csrf_token": token,
+        "title": "T",
+        "body": "New text",
+        "links": "",
+        "change_note": "",
+        "based_on": "1",
+    }
+    assert client.post(path, data=data).status_code == 302
+    second = client.post(path, data={**data, "body": "Other text"})
+    assert second.status_code == 409
+    assert "Someone saved a newer version" in second.get_data(as_text=True)
+    assert _count(db, ProposalVersion) == 2
