@@ -195,10 +195,10 @@ def main() -> None:
     e30, x30 = single_key_election(30)
     with counting() as prove30_counts:
         ballot30 = encrypt_ballot(e30, "voter", choices(30))
-    prove_30 = best(lambda: encrypt_ballot(e30, "voter", choices(30)), repeat=3, number=3)
+    prove_30 = best(lambda: encrypt_ballot(e30, "voter", choices(30)), repeat=9, number=2)
     with counting() as verify30_counts:
         validate_ballot(e30, ballot30)
-    verify_30 = best(lambda: validate_ballot(e30, ballot30), repeat=3, number=3)
+    verify_30 = best(lambda: validate_ballot(e30, ballot30), repeat=9, number=2)
     options = 90
     raw30 = canonical_json(ballot30.to_json())
     parse_30 = best(lambda: parse_ballot(raw30, e30), repeat=3, number=3)
@@ -206,7 +206,7 @@ def main() -> None:
     chunk = [encrypt_ballot(e30, f"v{i}", choices(30)) for i in range(100)]
     with counting() as batch_counts:
         assert validate_ballots(e30, chunk) == {}
-    batch_100 = best(lambda: validate_ballots(e30, chunk), repeat=3)
+    batch_100 = best(lambda: validate_ballots(e30, chunk), repeat=5)
     per_ballot = batch_100 / 100
     out["alv_30_motions"] = {
         "encrypt_prove_ms_per_option": round(prove_30 / options * 1e3, 4),
