@@ -11,6 +11,7 @@ key, Gennaro et al. (CT-RSA 2003). Every coefficient carries a Schnorr proof of 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -181,6 +182,15 @@ class TrusteeSecret:
     box_secret_key: bytes = field(repr=False)
     coefficients: tuple[int, ...] = field(repr=False)
     share: int | None = field(default=None, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        # Secrets are compared in constant time, through their canonical encoding.
+        if not isinstance(other, TrusteeSecret):
+            return NotImplemented
+        return hmac.compare_digest(canonical_json(self.to_json()), canonical_json(other.to_json()))
+
+    def __hash__(self) -> int:
+        return hash((self.election_id, self.trustee))
 
     def polynomial(self, at: int) -> int:
         """f_i(at) mod n."""

@@ -66,6 +66,9 @@ def test_trustee_secret_is_kept_out_of_repr_and_round_trips(ceremony: Ceremony) 
     assert "box_secret_key" not in text
     assert str(secret.share) not in text
     assert _round_trip(secret, TrusteeSecret) == secret
+    assert secret != dataclasses.replace(secret, share=1)
+    assert secret != "a secret"
+    assert hash(secret) == hash(_round_trip(secret, TrusteeSecret))
 
 
 @pytest.mark.parametrize(("k", "n"), [(1, 1), (1, 2), (3, 5)])
