@@ -81,7 +81,11 @@ def prepare(url: str, voters: int, questions: int):
     with database.session() as session:
         now = dt.datetime.now(dt.UTC)
         prepared = prepare_election(
-            session, keyring, SECRET_KEY, Plan(voters, questions, 3, 2, Path("unused")), now
+            session,
+            keyring,
+            SECRET_KEY,
+            Plan(voters, questions, 3, 2, Path("unused"), mixed=False),
+            now,
         )
         hashed = Passwords(TEST_PASSWORD_HASHING).hash(PASSWORD)
         for account in prepared.voters:

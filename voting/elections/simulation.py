@@ -46,6 +46,7 @@ class Plan:
     trustees: int
     threshold: int
     out: Path
+    mixed: bool = True  # every tenth question a candidate election; False: motions only
 
 
 def _members(
@@ -74,10 +75,16 @@ def _members(
 
 
 def _questions(
-    session: Session, officer: Account, election: Election, count: int, now: dt.datetime
+    session: Session,
+    officer: Account,
+    election: Election,
+    count: int,
+    now: dt.datetime,
+    *,
+    mixed: bool,
 ) -> None:
     for number in range(1, count + 1):
-        if number % 10 == 0:
+        if mixed and number % 10 == 0:
             preparation.add_question(
                 session,
                 officer,
@@ -191,7 +198,7 @@ def prepare(
         require_second_factor=False,
         now=now,
     )
-    _questions(session, officer, election, plan.questions, now)
+    _questions(session, officer, election, plan.questions, now, mixed=plan.mixed)
     preparation.set_trustees(
         session, officer, election, [a.id for a in trustee_accounts], plan.threshold, now
     )
