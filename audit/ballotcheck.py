@@ -15,8 +15,7 @@ parent never ships ballots to the workers and memory stays bounded.
 from __future__ import annotations
 
 import hmac
-import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from audit.container import Limits, RecordArchive
@@ -26,6 +25,7 @@ from audit.history import History
 from audit.merkle import LeafHash, hash_leaf
 from audit.record import Record, entry_name
 from audit.report import Finding, Findings
+from audit.workers import Workers
 from ballots.ballot import Ballot
 from ballots.canonical import JSONObject
 from ballots.election import Election
@@ -134,7 +134,7 @@ def _read_ballot(
     if not hmac.compare_digest(hash_leaf(raw), leaf):
         return None, [("entry-shape", "the entry changed while the record was read")]
     # The scan parsed these very bytes (same leaf hash) as this ballot-cast entry.
-    entry = parse_entry(raw, index)
+    entry = parse_entry(raw, index, canonical_checked=True)
     if not isinstance(entry, BallotCast):  # pragma: no cover - same bytes as the scan parsed
         return None, [("entry-shape", "the entry is not a ballot")]
     try:
@@ -172,21 +172,13 @@ def _chunks(
         yield tuple(items[start : start + size])
 
 
-def _run(chunks: Sequence[BallotChunk], workers: int) -> Iterable[ChunkResult]:
-    if workers <= 1 or len(chunks) <= 1:
-        return map(check_chunk, chunks)
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(min(workers, len(chunks))) as pool:
-        return list(pool.imap(check_chunk, chunks))
-
-
 def check_ballots(
     record: Record,
     history: History,
     leaf_hashes: Sequence[LeafHash | None],
     election: Election | None,
     findings: Findings,
-    workers: int,
+    workers: Workers,
 ) -> BallotTotals:
     """Check every cast ballot of the record and return the sum of those that count."""
     checks = ("ballot-proof", "ballot-pseudonym", "receipt", "ballot-copy")
@@ -209,7 +201,7 @@ def check_ballots(
             log_key=created.log_key.raw,
             items=part,
         )
-        for part in _chunks(items, workers)
+        for part in _chunks(items, workers.count)
     ]
     for check in checks:
         findings.covered(check, 0)
@@ -218,7 +210,7 @@ def check_ballots(
     counted = 0
     unsummable: list[int] = []
     first_seen: dict[bytes, int] = {}
-    for result in _run(chunks, workers):
+    for result in workers.map(check_chunk, chunks):
         for check, count in result.covered:
             findings.covered(check, count)
         for finding in result.findings:

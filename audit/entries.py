@@ -10,6 +10,7 @@ verifier, so that a broken proof is a finding at its entry, not an unreadable re
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -209,16 +210,22 @@ _FIELDS: Final[dict[EntryType, frozenset[str]]] = {
 _ENVELOPE: Final = frozenset({"index", "type", "version"})
 
 
-def parse_entry(raw: bytes, position: int) -> Entry:
+def parse_entry(raw: bytes, position: int, *, canonical_checked: bool = False) -> Entry:
     """Read the entry at log position `position` from its canonical JSON bytes.
 
-    Raises `InvalidEntry` naming the check: "entry-json" (not canonical JSON), "entry-type",
-    "entry-index" (the entry says it sits elsewhere), or the field check of `audit.shape`.
+    `canonical_checked` skips the canonical-form checks (protocol.md §I.3) when the caller has
+    already passed these very bytes through them (the verifier's ballot checks re-read an
+    entry the scan checked, and compare leaf hashes first). Raises `InvalidEntry` naming the
+    check: "entry-json" (not canonical JSON), "entry-type", "entry-index" (the entry says it
+    sits elsewhere), or the field check of `audit.shape`.
     """
-    try:
-        value = parse_canonical_json(raw, max_bytes=MAX_ENTRY_BYTES)
-    except BallotsError as error:
-        raise InvalidEntry("entry-json", str(error)) from error
+    if canonical_checked:
+        value = json.loads(raw)
+    else:
+        try:
+            value = parse_canonical_json(raw, max_bytes=MAX_ENTRY_BYTES)
+        except BallotsError as error:
+            raise InvalidEntry("entry-json", str(error)) from error
     where = f"entry {position}"
     envelope = as_object(
         value, where, InvalidEntry, _ENVELOPE, frozenset().union(*_FIELDS.values())

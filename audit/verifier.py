@@ -24,15 +24,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from audit.ballotcheck import BallotTotals, check_ballots
 from audit.consistency import check_heads, check_roots, check_witness, read_heads
 from audit.container import DEFAULT_LIMITS, Limits
 from audit.electioncheck import check_election
-from audit.entries import BallotCast, Entry, parse_entry
-from audit.errors import InvalidEntry, RecordUnreadable
 from audit.head import SignedTreeHead
 from audit.history import (
     History,
@@ -44,10 +42,12 @@ from audit.history import (
     check_turnout,
     entry_time,
 )
-from audit.merkle import LeafHash, MerkleTree, hash_leaf
-from audit.record import RECORD_FILE, VIEW_FILES, Record, derive_views, entry_name
+from audit.merkle import MerkleTree
+from audit.record import RECORD_FILE, VIEW_FILES, Record, derive_views
 from audit.report import Findings, Report
+from audit.scan import Scan, scan_log
 from audit.tallycheck import check_tally
+from audit.workers import Workers
 from ballots import Election
 
 CHECKS: tuple[str, ...] = (
@@ -81,59 +81,6 @@ CHECKS: tuple[str, ...] = (
     "outcome",
 )
 """Every check of the verifier, in the order it reports them (protocol.md §II.8)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Scan:
-    """The log as read from the record: each entry's leaf hash and parsed entry (None where
-    the file is missing or unreadable). Cast ballots are kept without their ballot JSON,
-    which the ballot checks re-read in chunks, to bound memory."""
-
-    leaf_hashes: tuple[LeafHash | None, ...]
-    entries: tuple[Entry | None, ...]
-
-    @property
-    def complete(self) -> bool:
-        """True when every entry file was read."""
-        return all(h is not None for h in self.leaf_hashes)
-
-    def readable(self) -> list[Entry]:
-        """The entries that parsed, in log order."""
-        return [e for e in self.entries if e is not None]
-
-
-def scan_log(record: Record, findings: Findings) -> Scan:
-    """Read and parse every log entry of `record` ("record-layout", "entry-shape")."""
-    size = record.header.log_size
-    findings.covered("record-layout")
-    findings.covered("entry-shape", 0)
-    for index in sorted(i for i in record.entry_indices if i >= size):
-        findings.add(entry_name(index), "-", "record-layout", f"beyond log_size {size}")
-    for name in record.unexpected:
-        findings.add(name, "-", "record-layout", "a record has no such file")
-    leaf_hashes: list[LeafHash | None] = []
-    entries: list[Entry | None] = []
-    for index in range(size):
-        name = entry_name(index)
-        leaf_hash: LeafHash | None = None
-        entry: Entry | None = None
-        if index not in record.entry_indices:
-            findings.add(name, f"entry {index}", "record-layout", "the entry file is missing")
-        else:
-            findings.covered("entry-shape")
-            try:
-                raw = record.entry(index)
-                leaf_hash = hash_leaf(raw)
-                entry = parse_entry(raw, index)
-            except (RecordUnreadable, InvalidEntry) as error:
-                findings.add(
-                    name, f"entry {index}", "entry-shape", f"{error.check}: {error.detail}"
-                )
-            if isinstance(entry, BallotCast):
-                entry = replace(entry, ballot={})
-        leaf_hashes.append(leaf_hash)
-        entries.append(entry)
-    return Scan(leaf_hashes=tuple(leaf_hashes), entries=tuple(entries))
 
 
 def check_views(record: Record, scan: Scan, findings: Findings) -> None:
@@ -174,7 +121,14 @@ def run_checks(
     findings.declare(*CHECKS)
     if witness:
         findings.declare("witness")
-    scan = scan_log(record, findings)
+    with Workers(workers) as pool:
+        return _run_checks(record, witness, pool, findings)
+
+
+def _run_checks(
+    record: Record, witness: Sequence[SignedTreeHead], pool: Workers, findings: Findings
+) -> Verification:
+    scan = scan_log(record, findings, pool)
     history = History.of(scan.readable())
     check_lifecycle(history, findings)
     check_times(history, findings)
@@ -185,7 +139,7 @@ def run_checks(
     check_views(record, scan, findings)
     _check_log_against_heads(record, scan, history, witness, findings)
     election = check_election(history, findings)
-    totals = check_ballots(record, history, scan.leaf_hashes, election, findings, workers)
+    totals = check_ballots(record, history, scan.leaf_hashes, election, findings, pool)
     check_tally(history, election, totals, findings)
     return Verification(findings.report(), history, election, totals)
 
