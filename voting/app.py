@@ -12,7 +12,7 @@ from logging import getLogger
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -145,9 +145,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_error_handlers(app: Flask) -> None:
     def page(status: int, title: str, message: object) -> tuple[str, int]:
-        return render_template(
-            "errors/error.html", title=title, message=message, status=status
-        ), status
+        body = render_template("errors/error.html", title=title, message=message, status=status)
+        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            # A request that came without our cookie (a cross-site POST under SameSite=Lax)
+            # must not get a new session cookie with its error: that would replace the
+            # member's own cookie and sign them out from another site.
+            session.modified = False
+        return body, status
 
     @app.errorhandler(VotingError)
     def _domain_error(error: VotingError) -> tuple[str, int]:

@@ -52,6 +52,7 @@ class AuditLogHead(Base):
 
     log_id: Mapped[str] = mapped_column(ForeignKey("audit_log.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(Integer)  # the log size the head signs, for lookups
     head: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -154,7 +155,9 @@ class SQLLogStore:
             else None
         )
         head = bytes(make_head(row.size, bytes(latest) if latest is not None else None))
-        self.session.add(AuditLogHead(log_id=self.log_id, seq=(latest_seq or 0) + 1, head=head))
+        self.session.add(
+            AuditLogHead(log_id=self.log_id, seq=(latest_seq or 0) + 1, size=row.size, head=head)
+        )
         self.session.flush()
         remember_head(self.session, self.log_id, head)
         return head
@@ -167,3 +170,25 @@ class SQLLogStore:
             .order_by(AuditLogHead.seq)
         ).all()
         return [bytes(row) for row in rows]
+
+
+def head_covering(session: Session, log_id: str, index: int) -> bytes | None:
+    """The first signed head whose tree includes entry `index` (a receipt's head)."""
+    raw = session.scalar(
+        select(AuditLogHead.head)
+        .where(AuditLogHead.log_id == log_id, AuditLogHead.size > index)
+        .order_by(AuditLogHead.seq)
+        .limit(1)
+    )
+    return bytes(raw) if raw is not None else None
+
+
+def latest_head(session: Session, log_id: str) -> bytes | None:
+    """The newest signed head of a log."""
+    raw = session.scalar(
+        select(AuditLogHead.head)
+        .where(AuditLogHead.log_id == log_id)
+        .order_by(AuditLogHead.seq.desc())
+        .limit(1)
+    )
+    return bytes(raw) if raw is not None else None

@@ -148,14 +148,6 @@ def test_forged_sign_out_from_another_origin_is_refused(
         assert _live_sessions(site, member) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "app bug: the 400 page for a cookie-less cross-site POST renders csrf_token() into "
-        "the header forms, so its Set-Cookie replaces the member's session cookie (see report)"
-    ),
-)
 def test_refused_cross_site_post_keeps_the_member_signed_in(
     site: Site, visitor: Visitor, other_server: LiveServer
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -360,7 +360,7 @@ def end_other_sessions() -> Reply:
         "ended-by-member",
         keep=current_user.auth_session,
     )
-    flash(_("%(count)d other session(s) ended.", count=count), "info")
+    flash(ngettext("%(num)d other session ended.", "%(num)d other sessions ended.", count), "info")
     return redirect(url_for(".sessions"))
 
 

@@ -115,7 +115,7 @@ class QuestionForm(StembusForm):
         choices=[
             SelectChoice(
                 RulePreset.SIMPLE,
-                _l("Simple majority: more than half of the votes for and against"),
+                _l("Simple majority: more than half of the votes cast are for"),
             ),
             SelectChoice(
                 RulePreset.TWO_THIRDS, _l("Two-thirds majority (changes to the statutes)")

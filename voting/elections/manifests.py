@@ -91,18 +91,16 @@ def describe_rule(rule: MajorityRule) -> str:
             1,
             2,
         ) and rule.comparison is Comparison.MORE_THAN:
-            parts.append(str(_l("Adopted with more than half of the votes for and against.")))
+            parts.append(str(_l("Adopted when more than half of the votes cast are for.")))
         elif rule.comparison is Comparison.AT_LEAST:
             parts.append(
-                str(
-                    _l("Adopted with at least %(share)s of the votes for and against.", share=share)
-                )
+                str(_l("Adopted when at least %(share)s of the votes cast are for.", share=share))
             )
         else:
             parts.append(
                 str(
                     _l(
-                        "Adopted with more than %(share)s of the votes for and against.",
+                        "Adopted when more than %(share)s of the votes cast are for.",
                         share=share,
                     )
                 )

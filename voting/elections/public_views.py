@@ -10,12 +10,12 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from audit.log import Log
+from audit.log import Log, parse_head
 from audit.merkle import hash_leaf, verify_inclusion
 from audit.record import write_record
 from ballots import canonical_json
 from voting.accounts.totp import qr_svg
-from voting.auditlog import SQLLogStore
+from voting.auditlog import SQLLogStore, latest_head
 from voting.db import request_session
 from voting.elections.casting import find_by_tracking_code
 from voting.elections.forms import CheckForm
@@ -62,7 +62,10 @@ def check() -> Reply:
         form.code.errors = [missing.message]
         return render_template("elections/check.html", form=form, found=None), 404
     log = _log(election)
-    head = log.heads()[-1]
+    newest = latest_head(request_session(), election.slug)
+    if newest is None:  # pragma: no cover  # opening signs the first head
+        raise NotFound
+    head = parse_head(newest)
     entry = log.entries(ballot.log_index, ballot.log_index + 1)[0]
     proof = log.inclusion_proof(ballot.log_index, head.head.size)
     verify_inclusion(hash_leaf(entry), proof, head.head.root)  # raises if the log lies

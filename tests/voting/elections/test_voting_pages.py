@@ -68,7 +68,7 @@ def test_member_sees_the_ballot_with_rules_reviews_and_casts(
     slug = opened.election.slug
     assert slug in client.get("/vote/").get_data(as_text=True)
     page = client.get(f"/vote/{slug}").get_data(as_text=True)
-    assert "more than half of the votes for and against" in page
+    assert "more than half of the votes cast are for" in page
     assert 'type="radio"' in page
     assert 'type="checkbox"' in page
     token = csrf_from(page)

@@ -44,6 +44,7 @@ def upgrade() -> None:
         "audit_log_head",
         sa.Column("log_id", sa.String(length=64), nullable=False),
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("head", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["log_id"], ["audit_log.id"], name=op.f("fk_audit_log_head_log_id_audit_log")
