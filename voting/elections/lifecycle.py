@@ -241,7 +241,9 @@ def close_voting(
     log.append(events.encrypted_tally(tally, len(counted)))
     if actor is not None:
         log.append(events.officer_action("voting-closed", f"account-{actor.id}", now))
-    log.sign_head(log_key, now)
+    closing = log.sign_head(log_key, now)
+    election.closing_root = closing.head.root.hex()
+    election.closing_size = closing.head.size
     election.tally_json = canonical_json(tally.to_json()).decode()
     election.state = ElectionState.CLOSED
     election.closed_at = now

@@ -102,6 +102,10 @@ class Election(Base):
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     tally_json: Mapped[str | None] = mapped_column(Text, default=None)
+    # The root hash (hex) and size of the head signed at closing: shown at the meeting so
+    # people and trustees can witness the state the tally was taken from.
+    closing_root: Mapped[str | None] = mapped_column(String(64), default=None)
+    closing_size: Mapped[int | None] = mapped_column(Integer, default=None)
     result_json: Mapped[str | None] = mapped_column(Text, default=None)
     decrypted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -142,6 +142,11 @@ def projector(meeting_id: int) -> Reply:
     """For the beamer: every published outcome of the meeting, large and high-contrast."""
     meeting = _meeting(meeting_id)
     elections = published_elections(request_session(), meeting)
+    closed = [
+        e
+        for e in meeting.elections
+        if e.closing_root is not None and e.state is not ElectionState.PUBLISHED
+    ]
     base = current_settings().base_url
     shown = [
         (
@@ -152,7 +157,7 @@ def projector(meeting_id: int) -> Reply:
         )
         for e in elections
     ]
-    return render_template("elections/projector.html", meeting=meeting, shown=shown)
+    return render_template("elections/projector.html", meeting=meeting, shown=shown, closed=closed)
 
 
 @bp.route("/meetings/<int:meeting_id>/projector.json")

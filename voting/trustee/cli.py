@@ -173,7 +173,14 @@ def decrypt(
     requested = board.get("tally")
     if requested is None:
         raise ToolError("the server asks for no tally to decrypt")
-    final = parse_head(canonical_json(server.heads(slug)[-1]))
+    heads = [parse_head(canonical_json(h)) for h in server.heads(slug)]
+    final = heads[-1]
+    if expect_root is not None and not any(
+        h.head.root.hex() == expect_root.strip().lower() for h in heads
+    ):
+        raise ToolError(
+            "the log does not contain the state shown at the meeting (--expect-root): refusing to decrypt"
+        )
     out.append(
         f"final signed head: {final.head.size} entries, root {final.head.root.hex()} (compare it with the one shown at the meeting)"
     )
@@ -181,7 +188,7 @@ def decrypt(
         path = Path(folder) / "record.zip"
         path.write_bytes(server.record(slug))
         try:
-            election, tally = tally_to_decrypt(path, requested, final, expect_root)
+            election, tally = tally_to_decrypt(path, requested, final)
         except RecordRefused as refused:
             raise ToolError(f"the tool refuses to decrypt: {refused}") from refused
     share = decrypt_share(election, tally, secret)
@@ -208,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--expect-root",
-        help="decrypt only if the final head's root hash is this one (shown at the meeting)",
+        help="decrypt only if the log contains the state with this root hash (shown at the meeting after closing)",
     )
     args = parser.parse_args(argv)
     token = os.environ.get("STEMBUS_TRUSTEE_TOKEN") or getpass.getpass(

@@ -1,8 +1,8 @@
 """What the trustee tool agrees to decrypt (THREATS T16), through audit's decryption guard.
 
 The tool downloads the election record and the signed heads, takes the newest head as the
-final one (and, when the trustee gives the root hash shown at the meeting, insists on it),
-and asks audit's guard for the tally: the guard verifies the whole record, recomputes the
+final one (and, when the trustee gives the root hash shown at the meeting, insists that the
+log contains that state), and asks audit's guard for the tally: the guard verifies the whole record, recomputes the
 sum of the counted ballots, and returns it only if it is exactly what the server asks to
 decrypt. Anything else is refused with its reason.
 """
@@ -24,16 +24,14 @@ class RecordRefused(Exception):
 
 
 def tally_to_decrypt(
-    path: Path, requested: JSONValue, final_head: SignedTreeHead, expect_root: str | None = None
+    path: Path, requested: JSONValue, final_head: SignedTreeHead
 ) -> tuple[Election, EncryptedTally]:
     """The election and the tally the trustee may decrypt.
 
     Raises:
-        RecordRefused: the root differs from the one shown at the meeting, or the guard
-            refuses (a finding of the verifier, not closed, not the aggregate).
+        RecordRefused: the guard refuses (a finding of the verifier, the final head does not
+            cover the log, not closed, not the aggregate).
     """
-    if expect_root is not None and final_head.head.root.hex() != expect_root.strip().lower():
-        raise RecordRefused("the server's final head is not the one shown at the meeting")
     try:
         tally = aggregate_to_decrypt(path, requested, final_head)
         with Record.from_path(path) as record:

@@ -114,19 +114,31 @@ def test_ceremony_and_decryption_through_the_tool(
         )
         lifecycle.close_voting(db, setup.keyring, officer, election_id, CLOSES)
 
-    for index in (2, 3):
-        assert (
-            _run(
-                monkeypatch,
-                tokens[index],
-                "decrypt",
-                "--server",
-                url,
-                "--secret-file",
-                str(files[index]),
-            )
-            == 0
+    with Database(engine).session() as db:
+        closed = db.get(Election, election_id)
+        assert closed is not None
+        closing_root = closed.closing_root
+        assert closing_root is not None
+    assert (
+        _run(monkeypatch, tokens[2], "decrypt", "--server", url, "--secret-file", str(files[2]))
+        == 0
+    )
+    # The third trustee checks the state shown at the meeting; the log has grown since
+    # (the second trustee's share), and still contains it.
+    assert (
+        _run(
+            monkeypatch,
+            tokens[3],
+            "decrypt",
+            "--server",
+            url,
+            "--secret-file",
+            str(files[3]),
+            "--expect-root",
+            closing_root,
         )
+        == 0
+    )
     # A second share from the same trustee is refused by the server.
     assert (
         _run(monkeypatch, tokens[2], "decrypt", "--server", url, "--secret-file", str(files[2]))
@@ -261,7 +273,7 @@ def test_the_tool_refuses_to_decrypt_anything_but_the_aggregate(
         )
         == 1
     )
-    assert "not the one shown at the meeting" in capsys.readouterr().err
+    assert "does not contain the state shown at the meeting" in capsys.readouterr().err
     assert (
         _run(monkeypatch, tokens[1], "decrypt", "--server", url, "--secret-file", str(files[1]))
         == 0

@@ -83,6 +83,8 @@ def upgrade() -> None:
         sa.Column("opened_at", voting.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", voting.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("tally_json", sa.Text(), nullable=True),
+        sa.Column("closing_root", sa.String(length=64), nullable=True),
+        sa.Column("closing_size", sa.Integer(), nullable=True),
         sa.Column("result_json", sa.Text(), nullable=True),
         sa.Column("decrypted_at", voting.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("published_at", voting.db.UTCDateTime(timezone=True), nullable=True),
