@@ -1,6 +1,6 @@
 """The `AuditError` hierarchy: every failure in audit/ names the check that failed.
 
-protocol.md Part II, §L0 (conventions). STYLE §4: a check raises, never returns False; the
+protocol.md Part II (introduction: errors carry the check, like §I.14). STYLE §4: a check raises, never returns False; the
 exception carries the name of the check (`check`) and a human-readable `detail`, so that the
 verifier can turn it into a `Finding(file, entry, check, detail)` without parsing messages.
 """

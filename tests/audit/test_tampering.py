@@ -241,14 +241,25 @@ def test_two_signed_heads_of_one_size_with_different_roots_are_an_equivocation(
     assert any("does not have" in d for d in details)
 
 
-def test_a_head_going_back_in_time_is_found(record: Path) -> None:
+def _resign(record: Path, position: int, **changes: object) -> None:
     heads = load(record / "heads.json")
-    body = dict(heads["heads"][12]["body"])  # type: ignore[index]
-    body["timestamp"] -= 10 * 60 * 1000
-    heads["heads"][12] = sign_head(LOG_KEY, TreeHead.from_json(body)).to_json()  # type: ignore[index]
+    body = dict(heads["heads"][position]["body"])  # type: ignore[index]
+    body.update(changes)
+    heads["heads"][position] = sign_head(LOG_KEY, TreeHead.from_json(body)).to_json()  # type: ignore[index]
     save(record / "heads.json", heads)
-    report = _verify(record)
-    _has(report, "heads.json", "head 12", "head-time")
+
+
+def test_a_head_going_back_in_time_is_found(record: Path) -> None:
+    earlier = load(record / "heads.json")["heads"][11]["body"]["timestamp"]  # type: ignore[index]
+    _resign(record, 12, timestamp=earlier - 1)
+    finding = _has(_verify(record), "heads.json", "head 12", "head-time")
+    assert "goes back" in finding.detail
+
+
+def test_a_head_older_than_an_entry_it_covers_is_found(record: Path) -> None:
+    _resign(record, 0, timestamp=0)
+    finding = _has(_verify(record), "heads.json", "head 0", "head-time")
+    assert finding.detail == "older than an entry it covers"
 
 
 def test_a_head_of_another_election_is_found(record: Path) -> None:
