@@ -169,8 +169,15 @@ def cast_ballot(
         )
     )
     log, log_key = election_log(session, keyring, election, now)
-    appended = log.append(events.ballot_cast(election.slug, ballot, log_key))
-    entry = json.loads(log.entries(appended.index, appended.index + 1)[0])
+    written: list[bytes] = []
+    make_entry = events.ballot_cast(election.slug, ballot, log_key)
+
+    def keep(index: int) -> bytes:
+        written.append(make_entry(index))
+        return written[-1]
+
+    appended = log.append(keep)
+    entry = json.loads(written[-1])
     if previous is not None:
         log.append(events.ballot_superseded(pseudonym, previous.log_index, appended.index))
         previous.superseded_by_index = appended.index

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from audit import events
@@ -97,7 +98,14 @@ def document(election: Election) -> ElectionDocument:
     """
     if election.election_json is None:
         raise Conflict(_l("Voting has not opened yet."))
-    return ElectionDocument.from_json(stored(election.election_json))
+    return _parsed_document(election.election_json)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_document(text: str) -> ElectionDocument:
+    # The document never changes once voting opens, and parsing it (every point checked)
+    # costs milliseconds on every cast; the text itself is the cache key.
+    return ElectionDocument.from_json(stored(text))
 
 
 def pseudonym_of(secret_key: str, election: Election, member: Member) -> str:
@@ -118,8 +126,7 @@ def pseudonym_of(secret_key: str, election: Election, member: Member) -> str:
     return base64.urlsafe_b64encode(digest[:PSEUDONYM_BYTES]).rstrip(b"=").decode()
 
 
-def electorate(session: Session, election: Election) -> list[Member]:
-    """The members who may vote, as the election defines them, today."""
+def _electorate_statement(election: Election) -> Select[tuple[Member]]:
     statement = select(Member).where(
         Member.status == MemberStatus.ACTIVE, Member.member_since <= election.electorate_cutoff
     )
@@ -133,7 +140,22 @@ def electorate(session: Session, election: Election) -> list[Member]:
                 .where(RoleGrant.role == Role.TRUSTEE)
             )
         )
-    return list(session.scalars(statement.order_by(Member.id)))
+    return statement
+
+
+def electorate(session: Session, election: Election) -> list[Member]:
+    """The members who may vote, as the election defines them, today."""
+    return list(session.scalars(_electorate_statement(election).order_by(Member.id)))
+
+
+# Issue 8 (candidate Q&A): only the electorate reads and asks, so the Q&A asks about one
+# member at a time, by the same rule as `electorate` (and the frozen list once voting opens).
+def in_electorate(session: Session, election: Election, member_id: int) -> bool:
+    """True when the member may vote in the election (frozen at opening, else as defined now)."""
+    if election.electorate_size is not None:
+        return session.get(Voter, (election.id, member_id)) is not None
+    found = session.scalar(_electorate_statement(election).where(Member.id == member_id).limit(1))
+    return found is not None
 
 
 def current_ballots(session: Session, election: Election) -> list[CastBallot]:

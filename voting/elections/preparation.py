@@ -394,6 +394,57 @@ def remove_question(
     session.commit()
 
 
+# Issue 8 (candidate Q&A): the candidates admitted in the Q&A become the options of their
+# approval question while the election is a draft. The caller links each candidate to its
+# new option and commits, so the options and the links change together.
+def replace_candidate_options(
+    session: Session,
+    actor: Account,
+    election: Election,
+    question: ElectionQuestion,
+    labels: Sequence[str],
+    now: dt.datetime,
+) -> list[ElectionOption]:
+    """Replace the options of a draft approval question by `labels`, in that order.
+
+    Flushes and does not commit: the caller commits.
+
+    Raises:
+        Conflict: the key ceremony has started (the election is fixed).
+        FieldError: ("options") not an approval question of this election, fewer than two
+            or more than MAX_OPTIONS labels, or a label twice; ("seats") more seats or
+            choices than candidates.
+    """
+    if election.state is not ElectionState.DRAFT:
+        raise Conflict(_l("This vote can no longer be changed: the key ceremony has started."))
+    if question.election_id != election.id or question.kind is not QuestionKind.APPROVAL:
+        raise FieldError("options", _l("Choose a candidate election of this vote."))
+    if not 2 <= len(labels) <= MAX_OPTIONS or len(set(labels)) != len(labels):
+        raise FieldError(
+            "options",
+            _l("A candidate election needs between 2 and %(count)d candidates.", count=MAX_OPTIONS),
+        )
+    if (question.seats or 0) > len(labels) or question.max_selections > len(labels):
+        raise FieldError(
+            "seats",
+            _l("The number of seats must be between 1 and the number of candidates."),
+        )
+    question.options.clear()
+    session.flush()
+    for position, label in enumerate(labels, 1):
+        question.options.append(ElectionOption(position=position, key=f"o{position}", label=label))
+    session.flush()
+    record_event(
+        session,
+        action="election.options-replaced",
+        actor_id=actor.id,
+        now=now,
+        subject=f"election:{election.id}",
+        details={"question": question.position, "options": len(labels)},
+    )
+    return list(question.options)
+
+
 def paragraphs_of(text: str) -> list[str]:
     """A motion's paragraphs: blocks separated by an empty line."""
     return [block.strip() for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
