@@ -126,7 +126,7 @@ def pseudonym_of(secret_key: str, election: Election, member: Member) -> str:
     return base64.urlsafe_b64encode(digest[:PSEUDONYM_BYTES]).rstrip(b"=").decode()
 
 
-def _electorate_statement(election: Election) -> Select[tuple[Member]]:
+def _electorate_statement(election: Election) -> Select[Member]:
     statement = select(Member).where(
         Member.status == MemberStatus.ACTIVE, Member.member_since <= election.electorate_cutoff
     )
