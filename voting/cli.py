@@ -81,7 +81,13 @@ def dev(host: str, port: int, smtp_port: int) -> None:
     settings = _settings()
     if settings.env is not Environment.DEVELOPMENT:
         raise click.ClickException("stembus dev only runs with STEMBUS_ENV=development")
-    from voting.demo import has_data, load_demo_data, saved_logins
+    from voting.demo import (
+        DEMO_PASSPHRASE,
+        has_data,
+        load_demo_data,
+        load_demo_election,
+        saved_logins,
+    )
     from voting.devmail import start_sink
 
     instance = Path(settings.instance_path).resolve()
@@ -94,6 +100,9 @@ def dev(host: str, port: int, smtp_port: int) -> None:
         with database.session() as session:
             if not has_data(session):
                 load_demo_data(session, auth_config(), utcnow(), instance)
+                load_demo_election(
+                    session, current_keyring(), settings.secret_key, utcnow(), instance
+                )
         with database.session() as session:
             problems = _log_problems(session)
     if problems:
@@ -106,7 +115,11 @@ def dev(host: str, port: int, smtp_port: int) -> None:
     click.echo(
         "Officer, moderator, trustee and admin accounts use a second step; get the current code with:"
     )
-    click.echo("  .venv/bin/stembus demo-code EMAIL\n")
+    click.echo("  .venv/bin/stembus demo-code EMAIL")
+    click.echo(
+        "A demo vote is open from one minute after the first start. The trustees' secret files are "
+        f"{instance}/trustee-N.key, passphrase '{DEMO_PASSPHRASE.format(index='N')}'.\n"
+    )
     try:
         app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
     finally:

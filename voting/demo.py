@@ -12,6 +12,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from voting.accounts.models import Account, Role, RoleGrant
 from voting.accounts.services import AuthConfig, ensure_account
 from voting.accounts.totp import new_secret
+from voting.keys import Keyring
 from voting.members.models import Branch, Member, MemberStatus
 from voting.names import skeleton
 
@@ -172,3 +174,113 @@ def current_code(session: Session, auth: AuthConfig, email: str, now: dt.datetim
         return None
     secret = auth.totp_box.open(account.id, account.totp_secret)
     return str(pyotp.TOTP(secret).at(now))
+
+
+DEMO_PASSPHRASE = "demo passphrase for trustee {index}"  # noqa: S105  # printed for the demo on purpose
+
+
+def load_demo_election(
+    session: Session, keyring: Keyring, secret_key: str, now: dt.datetime, instance: Path
+) -> str:
+    """An ALV with an open vote (three motions, an amendment and a board election) whose
+    trustees are the three demo trustees; their secret files are written to the instance
+    folder so that `stembus-trustee decrypt` can be tried after closing."""
+    from ballots import seal_secret
+    from voting.elections import ceremony, lifecycle, preparation
+    from voting.elections.models import ElectorateKind, QuestionKind
+    from voting.elections.preparation import RuleChoice, RulePreset
+    from voting.elections.simulation import run_trustees_in_process
+
+    officer = session.scalar(
+        select(Account)
+        .join(RoleGrant, RoleGrant.account_id == Account.id)
+        .where(RoleGrant.role == Role.OFFICER)
+    )
+    trustees = list(
+        session.scalars(
+            select(Account)
+            .join(RoleGrant, RoleGrant.account_id == Account.id)
+            .where(RoleGrant.role == Role.TRUSTEE)
+            .order_by(Account.id)
+        )
+    )
+    assert officer is not None  # the demo members were loaded first
+    local = now.astimezone(ZoneInfo("Europe/Amsterdam")).replace(
+        tzinfo=None, second=0, microsecond=0
+    )
+    meeting = preparation.create_meeting(
+        session,
+        officer,
+        title="ALV december (demo)",
+        starts_local=local + dt.timedelta(days=14),
+        timezone="Europe/Amsterdam",
+        location="Utrecht",
+        online=True,
+        now=now,
+    )
+    election = preparation.create_election(
+        session,
+        officer,
+        meeting,
+        title="Moties en bestuursverkiezing (demo)",
+        opens_local=local + dt.timedelta(minutes=1),
+        closes_local=local + dt.timedelta(days=13),
+        electorate_kind=ElectorateKind.ALL_MEMBERS,
+        branch_id=None,
+        cutoff=now.date(),
+        require_second_factor=False,
+        now=now,
+    )
+    motion = preparation.add_question(
+        session,
+        officer,
+        election,
+        kind=QuestionKind.MOTION,
+        title="Motie A: meer groen in de wijk",
+        text="De ALV constateert dat er weinig bomen staan in nieuwe wijken.\n\nDe ALV besluit dat de afdelingen bij elke gemeente pleiten voor een boom per woning.",
+        rule=RuleChoice(RulePreset.SIMPLE),
+        now=now,
+    )
+    preparation.add_question(
+        session,
+        officer,
+        election,
+        kind=QuestionKind.AMENDMENT,
+        title="Amendement A1 op motie A",
+        text="Vervang in alinea 2 'een boom per woning' door 'twee bomen per woning'.",
+        rule=RuleChoice(RulePreset.SIMPLE),
+        amends=motion,
+        amends_paragraph=2,
+        now=now,
+    )
+    preparation.add_question(
+        session,
+        officer,
+        election,
+        kind=QuestionKind.MOTION,
+        title="Statutenwijziging: digitaal stemmen",
+        text="De ALV besluit de statuten te wijzigen zodat leden digitaal kunnen stemmen.",
+        rule=RuleChoice(RulePreset.TWO_THIRDS),
+        now=now,
+    )
+    preparation.add_question(
+        session,
+        officer,
+        election,
+        kind=QuestionKind.APPROVAL,
+        title="Verkiezing bestuur (2 zetels)",
+        text="Kies ten hoogste twee kandidaten.",
+        rule=RuleChoice(RulePreset.APPROVAL),
+        options=["Iris Mulder", "Lars de Groot", "Noor Visser"],
+        seats=2,
+        now=now,
+    )
+    preparation.set_trustees(session, officer, election, [t.id for t in trustees], 2, now)
+    ceremony.start_ceremony(session, officer, election, now)
+    held = run_trustees_in_process(session, election, now)
+    for index, secret in held.items():
+        path = instance / f"trustee-{index}.key"
+        path.write_bytes(seal_secret(secret, DEMO_PASSPHRASE.format(index=index)))
+        path.chmod(0o600)
+    lifecycle.open_voting(session, keyring, secret_key, officer, election, now)
+    return election.title

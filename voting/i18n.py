@@ -12,7 +12,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_login import current_user
 
 SUPPORTED_LOCALES: Final = ("nl", "en")
@@ -22,7 +22,9 @@ LOCALE_SESSION_KEY: Final = "locale"
 
 
 def select_locale() -> str:
-    """Flask-Babel locale selector."""
+    """Flask-Babel locale selector (outside a request, such as in a command: the default)."""
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in SUPPORTED_LOCALES:
         return str(chosen)
@@ -33,7 +35,7 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """Flask-Babel time zone selector."""
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:
         return str(current_user.account.member.timezone)
     return DEFAULT_TIMEZONE
 

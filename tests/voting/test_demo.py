@@ -100,3 +100,25 @@ def test_request_id_is_echoed_or_made(app: Flask) -> None:
     made = client.get("/healthz", headers={"X-Request-ID": "<script>"}).headers["X-Request-ID"]
     assert made != "<script>"
     assert len(made) == 16
+
+
+def test_demo_election_is_open_and_its_trustee_files_open_with_the_printed_passphrase(
+    db: Session, tmp_path: Path
+) -> None:
+    from ballots import open_secret
+    from voting.demo import DEMO_PASSPHRASE, load_demo_election
+    from voting.elections.models import Election, ElectionState
+    from voting.keys import Keyring
+
+    auth = factories.auth_config()
+    load_demo_data(db, auth, factories.NOW, tmp_path)
+    title = load_demo_election(db, Keyring("k" * 40), "k" * 40, factories.NOW, tmp_path)
+    election = db.scalar(select(Election).where(Election.title == title))
+    assert election is not None
+    assert election.state is ElectionState.OPEN
+    assert len(election.questions) == 4
+    assert election.electorate_size == db.scalar(
+        select(func.count()).select_from(Member).where(Member.status == "active")
+    )
+    secret = open_secret((tmp_path / "trustee-1.key").read_bytes(), DEMO_PASSPHRASE.format(index=1))
+    assert secret.trustee == 1

@@ -22,7 +22,8 @@ from ballots import (
     TieRule,
     text_sha256,
 )
-from voting.elections.models import Election, ElectionQuestion, stored
+from voting.elections.models import Election, ElectionOption, ElectionQuestion, stored
+from voting.elections.models import QuestionKind as DbQuestionKind
 from voting.errors import Conflict
 
 
@@ -132,3 +133,18 @@ def describe_rule(rule: MajorityRule) -> str:
     }
     parts.append(str(ties[rule.tie]))
     return " ".join(parts)
+
+
+MOTION_LABELS = {"voor": _l("For"), "tegen": _l("Against"), "onthouding": _l("Abstain")}
+
+
+def option_label(option: ElectionOption) -> str:
+    """An option as the reader's language says it (motion options are stored in Dutch)."""
+    if (
+        option.question.kind is not DbQuestionKind.MULTIPLE_CHOICE
+        and option.question.kind is not DbQuestionKind.APPROVAL
+    ):
+        label = MOTION_LABELS.get(option.key)
+        if label is not None:
+            return str(label)
+    return option.label

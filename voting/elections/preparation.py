@@ -33,11 +33,9 @@ from voting.errors import Conflict, FieldError, NotFound
 from voting.events import record_event
 from voting.members.models import Branch
 
-MOTION_OPTIONS: Final = (
-    ("voor", _l("For")),
-    ("tegen", _l("Against")),
-    ("onthouding", _l("Abstain")),
-)
+# The manifest keeps the statutes' Dutch words, whatever the officer's language; pages
+# show them translated by key (voting/elections/manifests.py `option_label`).
+MOTION_OPTIONS: Final = (("voor", "Voor"), ("tegen", "Tegen"), ("onthouding", "Onthouding"))
 MAX_QUESTIONS: Final = 60
 MAX_OPTIONS: Final = 60
 MAX_TRUSTEES: Final = 15
@@ -347,7 +345,7 @@ def add_question(
         seats=seats,
     )
     pairs = (
-        [(key, str(label)) for key, label in MOTION_OPTIONS]
+        list(MOTION_OPTIONS)
         if motion_like
         else [(f"o{i}", label) for i, label in enumerate(labels, 1)]
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ballots import Outcome, RuleKind
 from voting.elections.lifecycle import result_of
-from voting.elections.manifests import describe_rule, rule_of
+from voting.elections.manifests import describe_rule, option_label, rule_of
 from voting.elections.models import Election, ElectionState, Meeting
 
 OUTCOME_WORDS = {
@@ -46,6 +46,9 @@ class QuestionResult:
     cast: int
     blank: int | None
     options: tuple[OptionLine, ...]
+    # The question's kind: where options compete (multiple choice, candidates), the page
+    # names the winners in words, not by the colour of their bar alone (WCAG 1.4.1).
+    kind: str
 
 
 def present(election: Election) -> list[QuestionResult]:
@@ -71,7 +74,7 @@ def present(election: Election) -> list[QuestionResult]:
             winner = option.key in outcome.winners or (
                 outcome.outcome is Outcome.ADOPTED and option.key == "voor"
             )
-            lines.append(OptionLine(option.label, count, percent, winner))
+            lines.append(OptionLine(option_label(option), count, percent, winner))
         out.append(
             QuestionResult(
                 question.position,
@@ -83,6 +86,7 @@ def present(election: Election) -> list[QuestionResult]:
                 outcome.cast,
                 outcome.blank,
                 tuple(lines),
+                question.kind.value,
             )
         )
     return out

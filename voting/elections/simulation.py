@@ -122,7 +122,11 @@ def _choice(election: Election) -> dict[str, list[str]]:
     return chosen
 
 
-def _ceremony(session: Session, election: Election, now: dt.datetime) -> dict[int, TrusteeSecret]:
+def run_trustees_in_process(
+    session: Session, election: Election, now: dt.datetime
+) -> dict[int, TrusteeSecret]:
+    """Every trustee's part of the key ceremony, taken by the same steps as `stembus-trustee`
+    (for simulations and the demo, where the trustees' secrets stay in this process)."""
     held: dict[int, TrusteeSecret] = {}
     posts = {
         Action.ANNOUNCE: ceremony.post_announcement,
@@ -203,7 +207,7 @@ def prepare(
         session, officer, election, [a.id for a in trustee_accounts], plan.threshold, now
     )
     ceremony.start_ceremony(session, officer, election, now)
-    held = _ceremony(session, election, now)
+    held = run_trustees_in_process(session, election, now)
     lifecycle.open_voting(session, keyring, secret_key, officer, election, now)
     return Prepared(election, officer, voters, held, opens, closes)
 

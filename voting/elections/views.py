@@ -13,7 +13,7 @@ from ballots import TieRule
 from voting.db import request_session, utcnow
 from voting.elections import ceremony, lifecycle, preparation
 from voting.elections.forms import ElectionForm, MeetingForm, QuestionForm, TrusteesForm
-from voting.elections.manifests import describe_rule, rule_of
+from voting.elections.manifests import describe_rule, option_label, rule_of
 from voting.elections.models import (
     DecryptionShareRecord,
     Election,
@@ -30,6 +30,8 @@ from voting.runtime import current_keyring, current_settings
 from voting.security import Access, access
 
 bp = Blueprint("elections", __name__)
+bp.add_app_template_global(option_label, "option_label")
+bp.add_app_template_filter(option_label, "option_label")
 Reply = str | WerkzeugResponse | tuple[str, int]
 
 
