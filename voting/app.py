@@ -126,7 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     from voting.elections.views import bp as elections_bp
     from voting.elections.voter_views import bp as vote_bp
     from voting.members.views import bp as members_bp
+    from voting.moderation.views import bp as moderation_bp
     from voting.pages.views import bp as pages_bp
+    from voting.qa.views import bp as qa_bp
 
     for blueprint in (
         pages_bp,
@@ -139,6 +141,8 @@ def _register_blueprints(app: Flask) -> None:
         trustee_bp,
         trustee_api_bp,
         consensus_bp,
+        qa_bp,
+        moderation_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -33,17 +33,24 @@ from voting.elections.models import (
 from voting.events import Event
 from voting.keys import ServiceKey
 from voting.members.models import Branch, ImportBatch, Member
+from voting.moderation.models import ModerationAction
+from voting.qa.models import QA, Appeal, Candidate, CandidatePhoto, QAAnswer, QAReport, Upvote
+from voting.qa.models import Question as QAQuestion
 
 __all__ = [
+    "QA",
     "Account",
     "AccountToken",
     "Answer",
+    "Appeal",
     "AuditLog",
     "AuditLogEntry",
     "AuditLogHead",
     "AuthSession",
     "Base",
     "Branch",
+    "Candidate",
+    "CandidatePhoto",
     "CastBallot",
     "CeremonyMessage",
     "DecisionGroup",
@@ -58,10 +65,14 @@ __all__ = [
     "ImportBatch",
     "Meeting",
     "Member",
+    "ModerationAction",
     "Notice",
     "Position",
     "Proposal",
     "ProposalVersion",
+    "QAAnswer",
+    "QAQuestion",
+    "QAReport",
     "RecoveryCode",
     "Report",
     "RoleGrant",
@@ -71,5 +82,6 @@ __all__ = [
     "SeenCiphertext",
     "ServiceKey",
     "Trustee",
+    "Upvote",
     "Voter",
 ]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tests import factories
 from tests.voting.consensus.policy import consensus_args
+from tests.voting.qa.policy import qa_args
 from tests.voting.web import page_token, sign_in
 from voting.accounts.identity import auth_config
 from voting.accounts.models import AccountToken, AuthSession, Role, RoleGrant, TokenPurpose
@@ -58,6 +59,8 @@ class Route:
 
 OFFICERS = only("officer", "admin")
 IN_GROUP = {**signed_in(), "other_branch": DENY}
+IN_ELECTORATE = {**signed_in(), "other_branch": DENY}
+QA_LOG = only("moderator", "officer", "admin")
 POLICY: dict[str, Route] = {
     "static": Route("GET", "/static/css/stembus.css", everyone()),
     "pages.home": Route("GET", "/", everyone()),
@@ -181,6 +184,45 @@ POLICY: dict[str, Route] = {
     "consensus.reports": Route("GET", "/consensus/reports", only("moderator")),
     "consensus.hide": Route("POST", "/consensus/reports/{report_id}/hide", only("moderator")),
     "consensus.keep": Route("POST", "/consensus/reports/{report_id}/keep", only("moderator")),
+    # Candidate Q&A (tests/voting/qa/policy.py): a Utrecht branch election, so other_branch
+    # is outside the electorate; the candidate role stands in it; no role asked anything.
+    "qa.index": Route("GET", "/qa", signed_in()),
+    "qa.page": Route("GET", "/qa/{election_id}", IN_ELECTORATE),
+    "qa.question": Route("GET", "/qa/questions/{question_id}", IN_ELECTORATE),
+    "qa.compare": Route("GET", "/qa/{election_id}/compare", IN_ELECTORATE),
+    "qa.candidate": Route("GET", "/qa/candidates/{candidate_id}", IN_ELECTORATE),
+    "qa.photo": Route("GET", "/qa/candidates/{candidate_id}/photo", IN_ELECTORATE),
+    "qa.ask": Route("GET", "/qa/{election_id}/ask", IN_ELECTORATE),
+    "qa.mine": Route("GET", "/qa/{election_id}/mine", IN_ELECTORATE),
+    "qa.withdraw_question": Route("POST", "/qa/questions/{pending_id}/withdraw", IN_ELECTORATE),
+    "qa.appeal": Route("GET", "/qa/questions/{question_id}/appeal", IN_ELECTORATE),
+    "qa.support": Route(
+        "POST", "/qa/questions/{question_id}/support", {**IN_ELECTORATE, "candidate": DENY}
+    ),
+    "qa.report_question": Route("GET", "/qa/questions/{question_id}/report", IN_ELECTORATE),
+    "qa.report_answer": Route("GET", "/qa/answers/{answer_id}/report", IN_ELECTORATE),
+    "qa.profile": Route("GET", "/qa/candidates/{own_candidate_id}/profile", only("candidate")),
+    "qa.to_answer": Route("GET", "/qa/{election_id}/to-answer", only("candidate")),
+    "qa.answer": Route("GET", "/qa/questions/{question_id}/answer", only("candidate")),
+    "qa.setup": Route("GET", "/qa/{election_id}/setup", OFFICERS),
+    "qa.candidates": Route("GET", "/qa/{election_id}/candidates", OFFICERS),
+    "qa.withdraw_candidate": Route("POST", "/qa/candidates/{candidate_id}/withdraw", OFFICERS),
+    "qa.ballot": Route("POST", "/qa/{election_id}/ballot", OFFICERS),
+    "qa.moderate": Route("GET", "/qa/{election_id}/moderate", only("moderator")),
+    "qa.approve": Route("POST", "/qa/questions/{pending_id}/approve", only("moderator")),
+    "qa.reject": Route("GET", "/qa/questions/{pending_id}/reject", only("moderator")),
+    "qa.decide_appeal": Route("GET", "/qa/appeals/{appeal_id}", only("moderator")),
+    "qa.shortlist": Route("POST", "/qa/questions/{question_id}/shortlist", only("moderator")),
+    "qa.hide": Route("GET", "/qa/reports/{qa_report_id}", only("moderator")),
+    "qa.keep": Route("POST", "/qa/reports/{qa_report_id}/keep", only("moderator")),
+    "qa.moderation_log": Route("GET", "/qa/{election_id}/moderation-log", QA_LOG),
+    "qa.moderation_log_csv": Route("GET", "/qa/{election_id}/moderation-log.csv", QA_LOG),
+    "qa.projector": Route("GET", "/qa/{election_id}/live", IN_ELECTORATE),
+    "qa.projector_state": Route("GET", "/qa/{election_id}/live.json", IN_ELECTORATE),
+    "qa.live_control": Route("GET", "/qa/{election_id}/live/control", QA_LOG),
+    "qa.live_show": Route("POST", "/qa/{election_id}/live/show", QA_LOG),
+    "qa.live_finish": Route("POST", "/qa/{election_id}/live/finish", QA_LOG),
+    "moderation.index": Route("GET", "/moderation", only("moderator")),
 }
 
 ROLE_GRANTS: dict[str, tuple[Role, ...]] = {
@@ -250,6 +292,8 @@ def _arrange(
     if endpoint.startswith("consensus."):
         in_group = role not in ("anonymous", "other_branch")
         args.update(consensus_args(db, subject, actor if in_group else None))
+    if endpoint.startswith(("qa.", "moderation.")):
+        args.update(qa_args(app, db, subject, actor if role != "anonymous" else None, role))
     assert (
         db.scalar(select(AccountToken).where(AccountToken.purpose == TokenPurpose.INVITATION))
         is not None

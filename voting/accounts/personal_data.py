@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from voting.accounts.models import Account, AccountToken, AuthSession, RecoveryCode
 from voting.consensus.record import personal_data as consensus_data
 from voting.events import Event
+from voting.qa.record import personal_data as qa_data
 
 JSONValue = str | int | bool | None | list["JSONValue"] | dict[str, "JSONValue"]
 
@@ -90,6 +91,8 @@ def personal_data(session: Session, account: Account) -> dict[str, JSONValue]:
         ],
         # Consensus: positions by name, open votes, reports, answers; never anonymous ones.
         "consensus": consensus_data(session, account),  # type: ignore[dict-item]  # JSON scalars only
+        # Candidate Q&A: own questions (anonymous ones too), upvotes, reports, candidacies, answers.
+        "candidate_qa": qa_data(session, account),  # type: ignore[dict-item]  # JSON scalars only
         "events": [
             {
                 "at": event.occurred_at.isoformat(),
