@@ -50,6 +50,7 @@ _FOCUSED: Final = """() => {
     return {
         tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute("name") || "",
         cls: el.getAttribute("class") || "", href: el.getAttribute("href") || "",
+        value: el.getAttribute("value") || "",
         text: text.slice(0, 80), visible_focus: outline || ring,
     };
 }"""
@@ -94,6 +95,7 @@ class Focused:
     name: str
     cls: str
     href: str
+    value: str  # the value attribute: which of several same-named buttons or radios
     text: str
     visible_focus: bool
 
