@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from audit import events
-from audit.entries import BallotCast
+from audit.entries import BallotCast, parse_entry
 from audit.log import Appended, Log
 from audit.record import write_record
 from audit.store import MemoryStore
@@ -135,7 +135,6 @@ class Built:
         return [Ballot.from_json(c.ballot, self.election) for c in last.values()]
 
     def entries(self) -> list[object]:
-        from audit.entries import parse_entry
 
         return [parse_entry(raw, i) for i, raw in enumerate(self.log.entries())]
 

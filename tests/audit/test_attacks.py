@@ -14,9 +14,12 @@ from audit import events
 from audit.entries import BallotCast, EntryType, receipt_body
 from audit.errors import BallotNotFound
 from audit.history import History, check_tracking_codes
+from audit.log import Log
 from audit.lookup import ballots_under, find_ballot
+from audit.merkle import hash_leaf
 from audit.record import Record
 from audit.report import Findings, Report
+from audit.store import MemoryStore
 from audit.tracking import TrackingCode
 from audit.verifier import verify_record
 from ballots import (
@@ -25,8 +28,11 @@ from ballots import (
     DecryptedTally,
     EncryptedTally,
     canonical_json,
+    combine_shares,
     count_election,
+    decrypt_share,
     encrypt_ballot,
+    sign_document,
     tally_ballots,
 )
 from tests.audit.election import (
@@ -142,7 +148,6 @@ def test_announced_counts_that_the_shares_do_not_give_are_found(tmp_path: Path) 
 
 
 def _decrypt(built: Built, trustees: tuple[int, ...] = (1, 3)) -> DecryptedTally:
-    from ballots import combine_shares, decrypt_share
 
     assert built.tally is not None
     shares = []
@@ -178,7 +183,6 @@ def test_fewer_than_k_shares_cannot_support_a_result(tmp_path: Path) -> None:
 
 
 def _decrypt_only(built: Built, trustee: int) -> None:
-    from ballots import decrypt_share
 
     assert built.tally is not None
     secret = next(s for s in built.secrets if s.trustee == trustee)
@@ -204,7 +208,6 @@ def test_a_share_with_a_wrong_proof_is_excluded_and_named(tmp_path: Path) -> Non
     _vote_all(built)
     close_and_tally(built)
     assert built.tally is not None
-    from ballots import decrypt_share
 
     secret = built.secrets[1]
     good = decrypt_share(built.election, built.tally, secret)
@@ -224,7 +227,6 @@ def test_a_share_logged_for_another_trustee_is_found(tmp_path: Path) -> None:
     _vote_all(built)
     close_and_tally(built)
     assert built.tally is not None
-    from ballots import decrypt_share
 
     share = decrypt_share(built.election, built.tally, built.secrets[0])
     built.append(events.decryption_share(2, share))
@@ -248,8 +250,6 @@ def _verify_with_announcements(
     built: Built, tmp_path: Path, replaced: dict[int, Announcement]
 ) -> Report:
     """Rebuild the log with the announcements at some log indices replaced."""
-    from audit.log import Log
-    from audit.store import MemoryStore
 
     log = Log(MemoryStore(), ELECTION_ID)
     for index, raw in enumerate(built.log.entries()):
@@ -298,7 +298,6 @@ def test_equal_choices_give_different_ballots_and_codes(election: Built) -> None
     assert first.to_json() != second.to_json()
     a = events.ballot_cast(ELECTION_ID, first, LOG_KEY)(6)
     b = events.ballot_cast(ELECTION_ID, second, LOG_KEY)(6)
-    from audit.merkle import hash_leaf
 
     assert TrackingCode.from_leaf_hash(hash_leaf(a)) != TrackingCode.from_leaf_hash(hash_leaf(b))
 
@@ -380,7 +379,6 @@ def _forged_cast(
     receipt_index: Callable[[int], int] = lambda index: index,
     digest: bytes | None = None,
 ) -> Callable[[int], bytes]:
-    from ballots import sign_document
 
     def make(index: int) -> bytes:
         body = receipt_body(
@@ -460,8 +458,6 @@ def test_a_log_truncated_and_re_extended_is_caught_by_a_witness_head(tmp_path: P
 
 def _keep(built: Built, size: int) -> None:
     """The server's log holds only its first `size` entries, with fresh heads."""
-    from audit.log import Log
-    from audit.store import MemoryStore
 
     log = Log(MemoryStore(), ELECTION_ID)
     for raw in built.log.entries(0, size):

@@ -12,17 +12,19 @@ import pytest
 
 from audit import events
 from audit.ballotcheck import BallotChunk, check_chunk
-from audit.container import DEFAULT_LIMITS
+from audit.container import DEFAULT_LIMITS, write_files
 from audit.electioncheck import check_election
 from audit.entries import BallotCast, ElectionCreated, TrusteeCommitments
 from audit.errors import InvalidEntry, InvalidHead
+from audit.head import TreeHead, sign_head
 from audit.history import History
 from audit.lookup import find_ballot
 from audit.record import Record
 from audit.report import CheckStatus, Findings
 from audit.tracking import TrackingCode
-from audit.verifier import verify_record
+from audit.verifier import default_workers, verify_record
 from ballots import (
+    SigningKey,
     announce,
     canonical_json,
     combine_shares,
@@ -41,7 +43,7 @@ from tests.audit.election import (
     open_election,
     write,
 )
-from tests.audit.tamper import edit, save
+from tests.audit.tamper import edit, flip_b64, load, save
 
 
 def _chunk(record: Path, built: Built, items: tuple[tuple[int, bytes, bool], ...]) -> BallotChunk:
@@ -160,7 +162,6 @@ def test_a_tally_that_is_not_a_tally_is_found(election: Built, record: Path) -> 
 
 
 def test_a_receipt_with_a_broken_signature_is_found(election: Built, record: Path) -> None:
-    from tests.audit.tamper import flip_b64
 
     index = next(e.index for e in election.entries() if isinstance(e, BallotCast))
 
@@ -266,8 +267,6 @@ def test_lookup_needs_a_log_that_begins_with_its_election_and_a_signed_head(
 
 
 def test_lookup_skips_heads_of_other_logs_and_keys(election: Built, record: Path) -> None:
-    from audit.head import TreeHead, sign_head
-    from ballots import SigningKey
 
     last = election.log.heads()[-1].head
     heads = [
@@ -292,7 +291,6 @@ def test_lookup_says_a_ballot_cast_after_closing_did_not_count(tmp_path: Path) -
 
 
 def test_an_empty_log_has_no_ballot(tmp_path: Path) -> None:
-    from audit.container import write_files
 
     path = write_files(
         tmp_path / "empty",
@@ -319,7 +317,6 @@ def test_an_empty_log_has_no_ballot(tmp_path: Path) -> None:
 
 
 def _first_code(record: Path) -> str:
-    from tests.audit.tamper import load
 
     return str(load(record / "ballots.json")["ballots"][0]["tracking_code"])  # type: ignore[index]
 
@@ -367,7 +364,6 @@ def test_a_record_json_of_another_election_than_the_log_is_found(record: Path) -
 
 
 def test_by_default_the_verifier_uses_every_core(pristine_record: Path) -> None:
-    from audit.verifier import default_workers
 
     assert default_workers() >= 1
     assert verify_record(pristine_record).ok

@@ -29,6 +29,7 @@ from audit.entries import (
 )
 from audit.errors import InvalidEntry
 from ballots.canonical import JSONObject, canonical_json, parse_canonical_json
+from ballots.errors import InvalidEncoding
 from ballots.signing import SigningKey, verify_document
 
 KEY = SigningKey(bytes(range(32)))
@@ -213,7 +214,6 @@ def test_a_malformed_field_is_refused_by_name(
 
 
 def test_a_payload_canonical_json_cannot_hold_fails_before_any_append() -> None:
-    from ballots.errors import InvalidEncoding
 
     with pytest.raises(InvalidEncoding):
         events.encrypted_tally(Payload({"x": 1.5}), 1)  # type: ignore[dict-item]

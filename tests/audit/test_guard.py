@@ -7,13 +7,24 @@ from pathlib import Path
 
 import pytest
 
+from audit import events
 from audit.entries import BallotCast
 from audit.errors import DecryptionRefused
 from audit.guard import aggregate_to_decrypt
 from audit.head import SignedTreeHead
 from audit.verifier import verify_record
-from ballots import Ballot, JSONValue, canonical_json, tally_ballots
+from ballots import (
+    Ballot,
+    JSONValue,
+    canonical_json,
+    decrypt_share,
+    encrypt_ballot,
+    parse_canonical_json,
+    tally_ballots,
+)
 from tests.audit.election import (
+    ELECTION_ID,
+    LOG_KEY,
     VOTES,
     Built,
     close_and_tally,
@@ -130,9 +141,6 @@ def test_a_record_that_is_not_the_log_the_final_head_signs_is_refused(
 
 def test_shares_of_earlier_trustees_do_not_stop_the_next_one(tmp_path: Path) -> None:
     built = _closed()
-    from audit import events
-    from ballots import decrypt_share
-
     assert built.tally is not None
     share = decrypt_share(built.election, built.tally, built.secrets[0])
     built.append(events.decryption_share(1, share))
@@ -164,10 +172,6 @@ def test_no_count_exists_anywhere_in_the_record_before_decryption(closed_record:
 
 
 def test_ballots_and_receipts_have_the_same_size_whatever_the_choice(closed: Built) -> None:
-    from audit import events
-    from ballots import encrypt_ballot
-    from tests.audit.election import ELECTION_ID, LOG_KEY
-
     sizes = set()
     receipts = set()
     for selections in (
@@ -178,8 +182,6 @@ def test_ballots_and_receipts_have_the_same_size_whatever_the_choice(closed: Bui
         ballot = encrypt_ballot(closed.election, "v7", selections)
         entry = events.ballot_cast(ELECTION_ID, ballot, LOG_KEY)(12)
         sizes.add(len(entry))
-        from ballots import parse_canonical_json
-
         value = parse_canonical_json(entry, max_bytes=10**6)
         receipts.add(len(canonical_json(value["receipt"])))  # type: ignore[index]
     assert len(sizes) == 1

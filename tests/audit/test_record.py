@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from audit import events
 from audit.container import Limits
+from audit.entries import parse_entry
 from audit.errors import InvalidEntry, RecordUnreadable
 from audit.record import Record, record_files, write_record
 from audit.report import Report
@@ -260,7 +261,6 @@ def test_any_change_to_a_record_gives_findings_or_a_clean_error(
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300) | JSON_VALUES.map(repr).map(str.encode))
 def test_any_bytes_as_a_log_entry_parse_or_raise_invalid_entry(raw: bytes) -> None:
-    from audit.entries import parse_entry
 
     # Anything but InvalidEntry escaping here fails the test.
     with contextlib.suppress(InvalidEntry):
