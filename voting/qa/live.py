@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from voting.accounts.models import Account
 from voting.errors import Conflict, NotFound
 from voting.events import record_event
+from voting.qa.listing import Order, QuestionRow, question_rows
 from voting.qa.models import QA, Question, QuestionState
-from voting.qa.questions import Order, QuestionRow, question_rows
 from voting.qa.services import Viewer, question_in, require, viewer
 
 TOP: Final = 5

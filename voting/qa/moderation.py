@@ -17,7 +17,6 @@ decision is a conditional UPDATE on the state it expects, and the second finds i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -54,7 +53,6 @@ from voting.qa.services import (
     clean_text,
     question_in,
     require,
-    viewer,
     viewer_of,
 )
 
@@ -628,23 +626,3 @@ def keep(
     )
     session.commit()
     return found
-
-
-def reports_on(session: Session, items: Sequence[Question]) -> dict[int, int]:
-    """Open reports per question id (questions and their answers together), for moderators."""
-    ids = [q.id for q in items]
-    counts: dict[int, int] = {}
-    if not ids:
-        return counts
-    for question_id in session.scalars(
-        select(QAReport.question_id).where(
-            QAReport.question_id.in_(ids), QAReport.resolved_at.is_(None)
-        )
-    ):
-        counts[question_id] = counts.get(question_id, 0) + 1
-    return counts
-
-
-def check_reader(session: Session, actor: Account, election_id: int) -> Viewer:
-    """The actor as a reader (for pages that show moderation state to the asker)."""
-    return viewer(session, actor, election_id)
