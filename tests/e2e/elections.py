@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask_babel import force_locale
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ballots import TrusteeSecret, decrypt_share, seal_secret
@@ -46,7 +45,11 @@ PASSPHRASE: Final = "a long passphrase for the trustee file"
 # The ballot of the journey: a motion of two paragraphs, an amendment to its second
 # paragraph, a multiple-choice question and a candidate election (approval, two seats).
 MOTION_TITLE: Final = "Motie A: fietsenstallingen"
-MOTION_TEXT: Final = "De ALV constateert dat fietsen overal staan.\n\nDe ALV besluit bij elk station een fietsenstalling te bouwen."
+MOTION_PARAGRAPHS: Final = (
+    "De ALV constateert dat fietsen overal staan.",
+    "De ALV besluit bij elk station een fietsenstalling te bouwen.",
+)
+MOTION_TEXT: Final = "\n\n".join(MOTION_PARAGRAPHS)
 AMENDMENT_TITLE: Final = "Amendement A1: overdekt"
 AMENDMENT_TEXT: Final = (
     "Vervang in alinea 2 'een fietsenstalling' door 'een overdekte fietsenstalling'."
@@ -331,16 +334,17 @@ def prepare_vote(
     return vote
 
 
-def open_vote(site: Site, officer: Person, trustees: list[Person], **options: object) -> Vote:
+def open_vote(
+    site: Site,
+    officer: Person,
+    trustees: list[Person],
+    *,
+    title: str = "Moties en verkiezingen",
+    meeting_id: int | None = None,
+    full: bool = True,
+) -> Vote:
     """A vote that is open now: prepared, its key made by the trustees, and opened."""
-    vote = prepare_vote(site, officer, trustees, **options)  # type: ignore[arg-type]
+    vote = prepare_vote(site, officer, trustees, title=title, meeting_id=meeting_id, full=full)
     vote.run_ceremony()
     vote.open_now()
     return vote
-
-
-def election_id_by_title(site: Site, title: str) -> int:
-    """The id of the election with this title."""
-    with site.session() as session:
-        found = session.scalars(select(Election.id).where(Election.title == title)).one()
-    return int(found)

@@ -27,6 +27,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -43,6 +44,7 @@ from tests.e2e.elections import (
     BOARD_TITLE,
     CANDIDATES,
     CHOICE_TITLE,
+    MOTION_PARAGRAPHS,
     MOTION_TITLE,
     PLACES,
     Vote,
@@ -61,11 +63,6 @@ from voting.keys import Keyring
 from voting.witness import check_receipt
 
 pytestmark = pytest.mark.e2e
-
-MOTION_PARAGRAPHS = (
-    "De ALV constateert dat fietsen overal staan.",
-    "De ALV besluit bij elk station een fietsenstalling te bouwen.",
-)
 
 
 def _signed_in(new_visitor: NewVisitor, person: Person, *, javascript: bool = True) -> Visitor:
@@ -89,6 +86,11 @@ def _progress(visitor: Visitor) -> list[list[str]]:
         [cell.strip() for cell in rows.nth(i).locator("td").all_inner_texts()]
         for i in range(rows.count())
     ]
+
+
+def page_texts(visitor: Visitor, selector: str) -> list[str]:
+    """The inner texts of the elements `selector` finds, trimmed."""
+    return [text.strip() for text in visitor.page.locator(selector).all_inner_texts()]
 
 
 def _make_token(visitor: Visitor, election_id: int) -> str:
@@ -205,9 +207,9 @@ def test_officer_prepares_a_vote_and_the_trustees_make_its_key(
     with site.session() as session:
         election = session.get(Election, election_id)
         assert election is not None
-        index_of = {t.account_id: t.index for t in election.trustees}
+        index_of: dict[int | None, int] = {t.account_id: t.index for t in election.trustees}
         slug = election.slug
-    assert index_of[trustees[0].account_id] == 1
+    assert [index_of[t.account_id] for t in trustees] == [1, 2, 3]
     as_trustee = _signed_in(new_visitor, trustees[0])
     token = _make_token(as_trustee, election_id)
     secret_file = tmp_path / "trustee-1.key"
@@ -262,17 +264,16 @@ def test_officer_prepares_a_vote_and_the_trustees_make_its_key(
     assert "alinea 2 van vraag 1" in as_member.page.locator("#q2").inner_text()
 
 
-def page_texts(visitor: Visitor, selector: str) -> list[str]:
-    """The inner texts of the elements `selector` finds, trimmed."""
-    return [text.strip() for text in visitor.page.locator(selector).all_inner_texts()]
-
-
 # --------------------------------------------------------------------- 2. voting
 
 
 def _tab_and_press(visitor: Visitor, key: str, matches: Callable[[Focused], bool]) -> None:
     visitor.tab_to(matches)
     visitor.page.keyboard.press(key)
+
+
+def _with_id(element_id: str) -> Callable[[Focused], bool]:
+    return lambda focused: focused.id == element_id
 
 
 def _question_number(visitor: Visitor) -> str:
@@ -309,7 +310,7 @@ def test_member_votes_twice_with_the_keyboard_alone(site: Site, new_visitor: New
 
     # Three candidates for two seats: the error summary takes the focus and leads back.
     for option in ("o1", "o2", "o3"):
-        _tab_and_press(as_member, "Space", lambda f, o=option: f.id == f"q4-{o}")
+        _tab_and_press(as_member, "Space", _with_id(f"q4-{option}"))
     as_member.tab_to(lambda f: f.value == "review")
     as_member.press("Enter")
     assert as_member.status == 400
@@ -345,7 +346,7 @@ def test_member_votes_twice_with_the_keyboard_alone(site: Site, new_visitor: New
     as_member.tab_to(lambda f: f.name == "q1")
     keys.press("ArrowDown")  # Tegen
     for option in ("o1", "o2", "o3"):
-        _tab_and_press(as_member, "Space", lambda f, o=option: f.id == f"q4-{o}")
+        _tab_and_press(as_member, "Space", _with_id(f"q4-{option}"))
     as_member.tab_to(lambda f: f.value == "review")
     as_member.press("Enter")
     assert as_member.status == 400
@@ -585,22 +586,33 @@ BALLOTS = (
 )
 
 
-def _results(visitor: Visitor) -> list[dict[str, object]]:
-    """Each result section: heading, outcome, rule, chart title, and the table's rows."""
+@dataclass(frozen=True)
+class Shown:
+    """One question's result as a page shows it."""
+
+    outcome: str  # in words (the page shows it in capitals)
+    rule: str
+    chart: str  # the SVG chart's accessible name
+    bars: int
+    rows: list[list[str]]  # the table: option, votes, share
+
+
+def _results(visitor: Visitor) -> list[Shown]:
+    """Each result section on the page."""
     out = []
     for section in visitor.page.locator("main section.result").all():
         chart = section.locator("svg.chart[role=img]")
         out.append(
-            {
-                "outcome": section.locator(".outcome").inner_text().strip().lower(),
-                "rule": section.locator(".rule").inner_text().strip(),
-                "chart": chart.locator("title").text_content(),
-                "bars": chart.locator("rect.chart-bar").count(),
-                "rows": [
+            Shown(
+                section.locator(".outcome").inner_text().strip().lower(),
+                section.locator(".rule").inner_text().strip(),
+                str(chart.locator("title").text_content()),
+                chart.locator("rect.chart-bar").count(),
+                [
                     [" ".join(cell.split()) for cell in row.locator("th, td").all_inner_texts()]
                     for row in section.locator("tbody tr").all()
                 ],
-            }
+            )
         )
     return out
 
@@ -641,6 +653,11 @@ def test_at_the_meeting_the_result_is_counted_published_and_projected(
     assert "1, 2" in as_officer.page.locator("main").inner_text()
     as_officer.click("form[action$='/decrypt'] button[type=submit]")
     assert vote.state() is ElectionState.DECRYPTED
+    public = new_visitor()  # counted is not published: the public sees nothing yet
+    public.goto(f"/elections/{vote.slug}/result")
+    assert public.status == 404
+    public.goto(f"/meetings/{vote.meeting_id}/projector")
+    assert public.page.locator(RESULT_MARKERS).count() == 0
     as_officer.click(f"main a[href='/elections/{vote.election_id}/preview']")
     assert as_officer.page.locator("main .notice-warning").count() == 1
     preview = _results(as_officer)
@@ -649,35 +666,38 @@ def test_at_the_meeting_the_result_is_counted_published_and_projected(
     assert vote.state() is ElectionState.PUBLISHED
 
     # The public result: outcomes in the statutes' words, the rule, a chart and a table.
-    public = new_visitor()
     public.goto(f"/elections/{vote.slug}/result")
     results = _results(public)
     assert results == preview
-    assert [r["outcome"] for r in results] == ["aangenomen", "verworpen", "aangenomen", "gekozen"]
-    assert all(r["rule"] for r in results)
-    assert [r["bars"] for r in results] == [3, 3, 3, 3]
-    assert [r["chart"] for r in results] == [
+    assert [r.outcome for r in results] == ["aangenomen", "verworpen", "aangenomen", "gekozen"]
+    rules = [r.rule for r in results]
+    assert "Onthoudingen tellen niet mee als uitgebrachte stem." in rules[0]
+    assert rules[1] == rules[0]
+    assert rules[2].startswith("De optie met de meeste stemmen wint.")
+    assert rules[3].startswith("De kandidaten met de meeste stemmen krijgen de plaatsen.")
+    assert [r.bars for r in results] == [3, 3, 3, 3]
+    assert [r.chart for r in results] == [
         f"Grafiek van de stemmen bij: {title}"
         for title in (MOTION_TITLE, AMENDMENT_TITLE, CHOICE_TITLE, BOARD_TITLE)
     ]
-    assert results[0]["rows"] == [
+    assert results[0].rows == [
         ["Voor", "2", "66.7 %"],
         ["Tegen", "1", "33.3 %"],
         ["Onthouding", "0", "—"],
         ["Blanco", "0", "—"],
     ]
-    assert results[1]["rows"][:3] == [
+    assert results[1].rows[:3] == [
         ["Voor", "0", "0.0 %"],
         ["Tegen", "2", "100.0 %"],
         ["Onthouding", "1", "—"],
     ]
-    place_rows = results[2]["rows"]
+    place_rows = results[2].rows
     assert [row[:2] for row in place_rows[:3]] == [
         [PLACES[0], "1"],
         [f"{PLACES[1]} meeste stemmen", "2"],
         [PLACES[2], "0"],
     ]
-    assert results[3]["rows"] == [
+    assert results[3].rows == [
         [f"{CANDIDATES[0]} gekozen", "2", "66.7 %"],
         [f"{CANDIDATES[1]} gekozen", "2", "66.7 %"],
         [CANDIDATES[2], "1", "33.3 %"],
