@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 # Words (with inner hyphens and apostrophes), runs of space, and single other characters, so
 # that "banners." → "banners with ink." shows only " with ink" as added.
-_TOKENS: Final = re.compile(r"\s+|\w+(?:['’-]\w+)*|[^\w\s]")
+_TOKENS: Final = re.compile(r"\s+|\w+(?:['\u2019-]\w+)*|[^\w\s]")
 
 
 @dataclass(frozen=True, slots=True)

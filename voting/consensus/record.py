@@ -62,6 +62,7 @@ from voting.consensus.rules import (
 from voting.consensus.services import load_proposal, membership, require_member
 from voting.errors import NotFound
 from voting.keys import Keyring
+from voting.names import are_confusable
 from voting.spreadsheet import write_csv
 
 
@@ -437,13 +438,28 @@ def record_csv(session: Session, viewer: Account, proposal_id: int) -> str:
 # ------------------------------------------------------------------ groups and versions
 
 
-def group_members(session: Session, group: DecisionGroup) -> list[tuple[GroupMember, str]]:
-    """The group's members with their names, facilitators first."""
+@dataclass(frozen=True, slots=True)
+class GroupMemberView:
+    """A member of a group as the group pages list them."""
+
+    member: GroupMember
+    name: str
+    looks_like_another: bool  # THREATS T34: another member's name looks the same on screen
+
+
+def group_members(session: Session, group: DecisionGroup) -> list[GroupMemberView]:
+    """The group's members with their names, facilitators first; look-alike names flagged."""
     members = session.scalars(select(GroupMember).where(GroupMember.group_id == group.id)).all()
-    return sorted(
-        ((m, m.account.member.name) for m in members),
-        key=lambda pair: (not pair[0].is_facilitator, pair[1]),
-    )
+    names = [m.account.member.name for m in members]
+    views = [
+        GroupMemberView(
+            member=m,
+            name=name,
+            looks_like_another=any(are_confusable(name, other) for other in names),
+        )
+        for m, name in zip(members, names, strict=True)
+    ]
+    return sorted(views, key=lambda v: (not v.member.is_facilitator, v.name))
 
 
 def group_proposals(session: Session, group: DecisionGroup) -> Sequence[Proposal]:

@@ -510,3 +510,22 @@ def test_a_second_revision_from_the_same_page_is_refused(app: Flask, db: Session
     assert second.status_code == 409
     assert "Someone saved a newer version" in second.get_data(as_text=True)
     assert _count(db, ProposalVersion) == 2
+
+
+def test_look_alike_names_in_a_group_are_flagged_and_names_are_isolated(
+    app: Flask, db: Session
+) -> None:
+    officer = arrange.officer(db, totp=True)
+    (facilitator,) = arrange.people(db, 1, prefix="Host")
+    auth = factories.auth_config()
+    latin = factories.account(db, auth, name="Ali Veli")
+    cyrillic = factories.account(db, auth, name="\u0410li Veli")  # Cyrillic capital A
+    arabic = factories.account(db, auth, name="\u0645\u062d\u0645\u062f Veli")
+    group = arrange.group(db, facilitator, [latin, cyrillic, arabic], by=officer)
+    page = _client(app, officer).get(f"/consensus/groups/{group.id}/members").get_data(as_text=True)
+    assert page.count("looks like another name") == 2
+    assert f"({cyrillic.member.number})" in page
+    assert "<bdi>\u0645\u062d\u0645\u062f Veli</bdi>" in page
+    member_view = _client(app, latin).get(f"/consensus/groups/{group.id}").get_data(as_text=True)
+    assert member_view.count("looks like another name") == 2
+    assert cyrillic.member.number not in member_view  # numbers are for officers
