@@ -15,9 +15,13 @@ from wtforms import Field, StringField, TextAreaField
 
 
 def normalise_text(value: object) -> object:
-    """NFC-normalise and trim strings; leave other values alone."""
+    """NFC-normalise, use LF line endings and trim strings; leave other values alone.
+
+    Browsers send a textarea's lines with CR LF; a frozen text's SHA-256 must not depend on
+    the browser, so every line ending becomes LF.
+    """
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip()
+        return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     return value
 
 

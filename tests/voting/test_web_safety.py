@@ -169,3 +169,11 @@ def test_unknown_upload_is_a_plain_404(app: Flask, db: Session) -> None:
     response = client.get("/members/import/999999")
     assert response.status_code == 404
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_text_input_is_nfc_with_lf_line_endings() -> None:
+    """A frozen text's hash must not depend on the browser's line endings or normal form."""
+    from voting.forms import normalise_text
+
+    assert normalise_text("  Alinea 1\r\n\r\nE\u0301e\rn  ") == "Alinea 1\n\n\u00c9e\nn"
+    assert normalise_text(7) == 7

@@ -74,9 +74,13 @@ def index() -> Reply:
 
 
 def _selections(
-    form: Mapping[str, object], questions: list[ElectionQuestion]
+    form: Mapping[str, object], questions: list[ElectionQuestion], shown: dict[str, list[str]]
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """The choices in a posted form, and a problem per question (in words)."""
+    """The choices in a posted form, and a problem per question (in words).
+
+    A question with too many or too few choices is left out of the choices, but its ticks
+    go into `shown`, so the page shows them again for the member to correct.
+    """
     data = form if isinstance(form, MultiDict) else MultiDict(form)
     chosen: dict[str, list[str]] = {}
     problems: dict[str, str] = {}
@@ -93,6 +97,7 @@ def _selections(
                     low=question.min_selections,
                     high=question.max_selections,
                 )
+                shown[question.qid] = values
                 continue
             chosen[question.qid] = values
     return chosen, problems
@@ -105,6 +110,7 @@ def _render_ballot(
     mode: str,
     step: int,
     status: int = 200,
+    shown: Mapping[str, list[str]] | None = None,
 ) -> Reply:
     questions = election.questions
     return render_template(
@@ -112,6 +118,7 @@ def _render_ballot(
         election=election,
         questions=questions,
         chosen=chosen,
+        shown=shown or {},
         problems=problems,
         mode=mode,
         step=step,
@@ -148,11 +155,14 @@ def ballot(slug: str) -> Reply:
         ),
     )
     action = "edit" if "edit_step" in request.form else request.form.get("action", "review")
-    chosen, problems = _selections(request.form, questions)
+    shown: dict[str, list[str]] = {}
+    chosen, problems = _selections(request.form, questions, shown)
     if action in {"next", "back"}:
         current = questions[step - 1].qid
         if action == "next" and current in problems:
-            return _render_ballot(election, chosen, {current: problems[current]}, mode, step, 400)
+            return _render_ballot(
+                election, chosen, {current: problems[current]}, mode, step, 400, shown
+            )
         return _render_ballot(election, chosen, {}, mode, step + (1 if action == "next" else -1))
     if action == "edit":
         return _render_ballot(election, chosen, {}, mode, step)
@@ -167,7 +177,9 @@ def ballot(slug: str) -> Reply:
             chosen[question.qid] = []  # no choice: a blank vote
     if problems:
         first = next(i for i, q in enumerate(questions, 1) if q.qid in problems)
-        return _render_ballot(election, chosen, problems, mode, first if mode == "step" else 1, 400)
+        return _render_ballot(
+            election, chosen, problems, mode, first if mode == "step" else 1, 400, shown
+        )
     if action != "cast":
         return render_template(
             "elections/review.html",

@@ -151,7 +151,11 @@ def test_one_question_per_screen_carries_choices_in_the_form(
         ),
     )
     assert too_many.status_code == 400
-    assert "at most 2" in too_many.get_data(as_text=True)
+    html = too_many.get_data(as_text=True)
+    assert "at most 2" in html
+    # The member's ticks stay, so they can remove one instead of starting again.
+    for key in ("o1", "o2", "o3"):
+        assert f'name="q2" value="{key}" checked' in html
 
 
 def test_bad_choices_are_refused_and_nothing_is_cast(
