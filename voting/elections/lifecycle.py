@@ -55,6 +55,7 @@ from voting.elections.models import (
     Election,
     ElectionState,
     ElectorateKind,
+    ElectorateListing,
     Trustee,
     Voter,
     stored,
@@ -132,6 +133,14 @@ def _electorate_statement(election: Election) -> Select[Member]:
     )
     if election.electorate_kind is ElectorateKind.BRANCH:
         statement = statement.where(Member.branch_id == election.electorate_branch_id)
+    elif election.electorate_kind is ElectorateKind.LISTED:
+        statement = statement.where(
+            Member.id.in_(
+                select(ElectorateListing.member_id).where(
+                    ElectorateListing.election_id == election.id
+                )
+            )
+        )
     elif election.electorate_kind is ElectorateKind.COUNCIL:
         statement = statement.where(
             Member.id.in_(

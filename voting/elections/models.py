@@ -49,11 +49,13 @@ class ElectionState(StrEnum):
 
 
 class ElectorateKind(StrEnum):
-    """Who may vote: every member, one branch, or the Partijraad (its trustees)."""
+    """Who may vote: every member, one branch, the Partijraad (its trustees), or a list of
+    members (a decision group's secret fallback vote, voting/consensus)."""
 
     ALL_MEMBERS = "all-members"
     BRANCH = "branch"
     COUNCIL = "council"
+    LISTED = "listed"
 
 
 class Meeting(Base):
@@ -247,6 +249,17 @@ class CeremonyMessage(Base):
     recipient: Mapped[int] = mapped_column(Integer, default=0)  # 0: addressed to everyone
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ElectorateListing(Base):
+    """A member named in a listed electorate (before it is frozen into `Voter` rows)."""
+
+    __tablename__ = "electorate_listing"
+
+    election_id: Mapped[int] = mapped_column(
+        ForeignKey("election.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
 
 
 class Voter(Base):

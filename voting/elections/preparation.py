@@ -25,6 +25,7 @@ from voting.elections.models import (
     ElectionQuestion,
     ElectionState,
     ElectorateKind,
+    ElectorateListing,
     Meeting,
     QuestionKind,
     Trustee,
@@ -199,8 +200,12 @@ def create_election(
     cutoff: dt.date,
     require_second_factor: bool,
     now: dt.datetime,
+    listed_members: Sequence[int] = (),
 ) -> Election:
     """A new draft election under a meeting; times are wall-clock in the meeting's zone.
+
+    A listed electorate (`ElectorateKind.LISTED`) is the members in `listed_members`, for
+    example a decision group's secret fallback vote.
 
     Raises:
         FieldError: closing before opening, opening in the past, a branch electorate without
@@ -217,6 +222,10 @@ def create_election(
             raise FieldError("branch", _l("Choose the branch whose members vote."))
     else:
         branch_id = None
+    if (electorate_kind is ElectorateKind.LISTED) != bool(listed_members):
+        raise FieldError(
+            "electorate", _l("A listed electorate needs its members, and only it takes a list.")
+        )
     election = Election(
         meeting=meeting,
         slug=_slug(title, session),
@@ -234,6 +243,10 @@ def create_election(
     )
     session.add(election)
     session.flush()
+    session.add_all(
+        ElectorateListing(election_id=election.id, member_id=m)
+        for m in dict.fromkeys(listed_members)
+    )
     record_event(
         session,
         action="election.created",

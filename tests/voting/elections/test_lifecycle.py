@@ -340,3 +340,37 @@ def test_casts_racing_the_close_are_either_counted_or_refused(race_engine: Engin
         == len(current)
         == len({r.tracking_code for r in receipts} & {c.tracking_code for c in current})
     )  # type: ignore[attr-defined]
+
+
+def test_listed_electorate_is_exactly_the_members_named(db: Session) -> None:
+    setup = make_election(db, voters=3)
+    chosen = setup.voters[:2]
+    listed = preparation.create_election(
+        db,
+        setup.officer,
+        setup.election.meeting,
+        title="Fallback vote",
+        opens_local=dt.datetime(2026, 12, 1, 10, 0),
+        closes_local=dt.datetime(2026, 12, 2, 10, 0),
+        electorate_kind=ElectorateKind.LISTED,
+        branch_id=None,
+        cutoff=dt.date(2026, 11, 1),
+        require_second_factor=False,
+        now=factories.NOW,
+        listed_members=[a.member_id for a in chosen],
+    )
+    assert {m.id for m in lifecycle.electorate(db, listed)} == {a.member_id for a in chosen}
+    with pytest.raises(FieldError):
+        preparation.create_election(
+            db,
+            setup.officer,
+            setup.election.meeting,
+            title="x",
+            opens_local=dt.datetime(2026, 12, 1, 10, 0),
+            closes_local=dt.datetime(2026, 12, 2, 10, 0),
+            electorate_kind=ElectorateKind.LISTED,
+            branch_id=None,
+            cutoff=dt.date(2026, 11, 1),
+            require_second_factor=False,
+            now=factories.NOW,
+        )

@@ -65,6 +65,7 @@ def upgrade() -> None:
                 "all-members",
                 "branch",
                 "council",
+                "listed",
                 name="electoratekind",
                 native_enum=False,
                 length=24,
@@ -295,6 +296,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_trustee_election_id"), ["election_id"], unique=False)
 
     op.create_table(
+        "electorate_listing",
+        sa.Column("election_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["election_id"],
+            ["election.id"],
+            name=op.f("fk_electorate_listing_election_id_election"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_electorate_listing_member_id_member")
+        ),
+        sa.PrimaryKeyConstraint("election_id", "member_id", name=op.f("pk_electorate_listing")),
+    )
+    op.create_table(
         "voter",
         sa.Column("election_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -338,6 +354,7 @@ def downgrade() -> None:
 
     op.drop_table("election_option")
     op.drop_table("voter")
+    op.drop_table("electorate_listing")
     with op.batch_alter_table("trustee", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_trustee_election_id"))
 
