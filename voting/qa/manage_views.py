@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from zoneinfo import ZoneInfo
 
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -191,7 +192,11 @@ def projector_state(election_id: int) -> Response:
     """What the projector's script polls (plain text only)."""
     db = request_session()
     seen = viewer(db, actor(), election_id)
-    return jsonify(live.state(db, seen).to_json(_("All candidates")))
+    body = json.dumps(live.state(db, seen).to_json(_("All candidates")), ensure_ascii=False)
+    # <, > and & as \u escapes: the text can never be read as markup, whatever sniffs it.
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        body = body.replace(char, escape)
+    return Response(body, mimetype="application/json")
 
 
 @bp.route("/<int:election_id>/live/control")

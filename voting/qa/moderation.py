@@ -371,6 +371,8 @@ def decide_appeal(
         raise NotFound
     question = lodged.question
     moderator_view(session, actor, question.qa.election_id)
+    if lodged.decided_at is not None:
+        raise _already_decided()
     if question.moderated_by_id == actor.id:
         raise Forbidden(_l("Another moderator decides on an appeal against your own decision."))
     why = clean_text(reason, "reason", MAX_WHY)

@@ -70,19 +70,23 @@ def prepare_photo(data: bytes) -> PreparedPhoto:
                 source.load()
                 upright = ImageOps.exif_transpose(source)
                 upright.thumbnail((MAX_SIDE, MAX_SIDE))
+                # A new image from the pixels alone: Pillow would otherwise write metadata
+                # it carries along in `info` (a JPEG comment, for one) into the new file.
                 flat = _on_white(upright)
+                clean = Image.frombytes("RGB", flat.size, flat.tobytes())
                 output = io.BytesIO()
-                # No exif=, icc_profile= or comment=: none of the source's metadata is written.
-                flat.save(output, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+                clean.save(output, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     except FieldError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:
+        raise FieldError("photo", _l("The photo has too many pixels.")) from error
+    except UnidentifiedImageError as error:
         raise FieldError("photo", _l("Upload a photo as JPEG, PNG or WebP.")) from error
     except (OSError, ValueError, SyntaxError) as error:
         # Pillow reports a truncated or damaged file with these.
         raise FieldError("photo", _l("The photo could not be read. Try another file.")) from error
     return PreparedPhoto(
-        content=output.getvalue(), width=flat.width, height=flat.height, media_type=MEDIA_TYPE
+        content=output.getvalue(), width=clean.width, height=clean.height, media_type=MEDIA_TYPE
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -76,17 +77,32 @@ def person(
     )
 
 
-def election(db: Session, officer: Account, *, title: str = "Bestuursverkiezing") -> Election:
-    """A draft branch election with a candidate election (placeholder options)."""
+def noon(moment: dt.datetime, days: int = 0) -> dt.datetime:
+    """Noon in Amsterdam, `days` after the day of `moment`, as a wall-clock time (never in a
+    DST gap)."""
+    day = moment.astimezone(ZoneInfo("Europe/Amsterdam")).date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(12, 0))
+
+
+def election(
+    db: Session,
+    officer: Account,
+    *,
+    title: str = "Bestuursverkiezing",
+    around: dt.datetime | None = None,
+) -> Election:
+    """A draft branch election with a candidate election (placeholder options); with
+    `around`, voting opens five days after that moment instead of on 1 December 2026."""
+    now = around or factories.NOW
     meeting = preparation.create_meeting(
         db,
         officer,
         title="ALV december",
-        starts_local=MEETING_LOCAL,
+        starts_local=noon(around, 15) if around else MEETING_LOCAL,
         timezone="Europe/Amsterdam",
         location="Utrecht",
         online=False,
-        now=factories.NOW,
+        now=now,
     )
     utrecht = db.query(Branch).filter_by(code="utrecht").one()
     created = preparation.create_election(
@@ -94,13 +110,13 @@ def election(db: Session, officer: Account, *, title: str = "Bestuursverkiezing"
         officer,
         meeting,
         title=title,
-        opens_local=ELECTION_OPENS_LOCAL,
-        closes_local=wall(2026, 12, 10, 19),
+        opens_local=noon(around, 5) if around else ELECTION_OPENS_LOCAL,
+        closes_local=noon(around, 8) if around else wall(2026, 12, 10, 19),
         electorate_kind=ElectorateKind.BRANCH,
         branch_id=utrecht.id,
-        cutoff=dt.date(2026, 11, 1),
+        cutoff=now.date(),
         require_second_factor=False,
-        now=factories.NOW,
+        now=now,
     )
     preparation.add_question(
         db,
@@ -112,7 +128,7 @@ def election(db: Session, officer: Account, *, title: str = "Bestuursverkiezing"
         rule=RuleChoice(RulePreset.APPROVAL),
         options=["Plaats 1", "Plaats 2"],
         seats=2,
-        now=factories.NOW,
+        now=now,
     )
     return created
 
@@ -125,35 +141,47 @@ def set_up(
     max_pending: int = 3,
     max_questions: int = 10,
     continues_into_meeting: bool = False,
+    around: dt.datetime | None = None,
 ) -> Setup:
-    """The whole cast: officer, two moderators, members, an outsider, the candidates."""
+    """The whole cast: officer, two moderators, members, an outsider, the candidates.
+
+    The Q&A runs from `OPENS_LOCAL` to `CLOSES_LOCAL`; with `around` (the web tests pass the
+    real clock, which the views use) from noon the day before to noon three days after.
+    """
     officer = person(db, "Olga Officier", Role.OFFICER)
     moderator = person(db, "Mia Moderator", Role.MODERATOR)
     second = person(db, "Max Moderator", Role.MODERATOR)
     voters = [person(db, f"Lid {i}") for i in range(members)]
     outsider = person(db, "Gerrit Groningen", branch="groningen")
-    found = election(db, officer)
+    found = election(db, officer, around=around)
     qa = candidacy.set_up(
         db,
         officer,
         found.id,
         candidacy.Period(
-            OPENS_LOCAL,
-            CLOSES_LOCAL,
+            noon(around, -1) if around else OPENS_LOCAL,
+            noon(around, 3) if around else CLOSES_LOCAL,
             continues_into_meeting=continues_into_meeting,
             max_pending=max_pending,
             max_questions=max_questions,
         ),
         KEYRING,
-        factories.NOW,
+        around or factories.NOW,
     )
     setup = Setup(found, qa, officer, moderator, second, voters, outsider)
     for name in candidates:
-        setup.candidates.append(admit(db, setup, name))
+        setup.candidates.append(admit(db, setup, name, now=around or factories.NOW))
     return setup
 
 
-def admit(db: Session, setup: Setup, name: str, *, display_name: str = "") -> Candidate:
+def admit(
+    db: Session,
+    setup: Setup,
+    name: str,
+    *,
+    display_name: str = "",
+    now: dt.datetime = factories.NOW,
+) -> Candidate:
     """Admit a new member of the branch as a candidate."""
     account = person(db, name)
     return candidacy.admit(
@@ -164,7 +192,7 @@ def admit(db: Session, setup: Setup, name: str, *, display_name: str = "") -> Ca
         display_name=display_name,
         question_id=None,
         keyring=KEYRING,
-        now=factories.NOW,
+        now=now,
     )
 
 
