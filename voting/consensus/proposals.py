@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
@@ -29,7 +28,6 @@ from voting.consensus.models import (
     FallbackVote,
     Outcome,
     Position,
-    PositionKind,
     Proposal,
     ProposalVersion,
     Round,
@@ -539,15 +537,3 @@ def _require_between_rounds_or_vote_closed(session: Session, proposal: Proposal)
     fallback = fallback_of(session, proposal)
     if fallback is not None and fallback.is_open:
         raise Conflict(_l("The fallback vote is still open. Nothing has changed."))
-
-
-def standing_positions(session: Session, round_: Round) -> Sequence[Position]:
-    """The round's final objections and concerns: the minority report's content."""
-    return session.scalars(
-        select(Position)
-        .where(
-            Position.round_id == round_.id,
-            Position.kind.in_([PositionKind.OBJECT, PositionKind.CONCERNS]),
-        )
-        .order_by(Position.kind.desc(), Position.id)
-    ).all()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from tests import factories
 from tests.voting.consensus import arrange
 from tests.voting.web import csrf_from, page_token, post_form, sign_in
-from voting.accounts.models import Account
+from voting.accounts.models import Account, Role
 from voting.consensus.models import (
     DecisionGroup,
     Outcome,
@@ -529,3 +530,138 @@ def test_look_alike_names_in_a_group_are_flagged_and_names_are_isolated(
     member_view = _client(app, latin).get(f"/consensus/groups/{group.id}").get_data(as_text=True)
     assert member_view.count("looks like another name") == 2
     assert cyrillic.member.number not in member_view  # numbers are for officers
+
+
+def test_officer_changes_group_settings_through_the_form(app: Flask, db: Session) -> None:
+    officer = arrange.officer(db, totp=True)
+    facilitator, member = arrange.people(db, 2, prefix="Set")
+    group = arrange.group(db, facilitator, [member], by=officer)
+    client = _client(app, officer)
+    path = f"/consensus/groups/{group.id}/settings"
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="Board"' in page
+    form = {
+        "name": "Renamed board",
+        "kind": "board",
+        "branch": "",
+        "rule": "consent",
+        "min_participation": "60",
+        "max_rounds": "2",
+        "fallback": "open",
+        "threshold": "3/4",
+    }
+    bad = post_form(client, path, {**form, "anonymous": "y", "live_positions": "y"})
+    assert bad.status_code == 400
+    assert "Anonymous positions cannot be shown" in bad.get_data(as_text=True)
+    assert post_form(client, path, form).status_code == 302
+    db.refresh(group)
+    assert (group.name, group.max_rounds, group.fallback_numerator) == ("Renamed board", 2, 3)
+
+
+def test_facilitator_pages_show_what_is_there_and_refuse_bad_input(app: Flask, db: Session) -> None:
+    facilitator, member = arrange.people(db, 2, prefix="Pages")
+    group = arrange.group(db, facilitator, [member], max_rounds=1)
+    proposal = arrange.proposal(db, facilitator, group)
+    client = _client(app, facilitator)
+    # A deadline in the past: the service refuses it at the field.
+    path = f"/consensus/proposals/{proposal.id}/rounds/open"
+    past = (utcnow() - dt.timedelta(days=1)).astimezone(ZoneInfo("Europe/Amsterdam"))
+    response = post_form(
+        client, path, {"deadline": past.strftime("%Y-%m-%dT%H:%M"), "after_round": "0"}
+    )
+    assert response.status_code == 400
+    assert "at least one hour from now" in response.get_data(as_text=True)
+    # The same text again is no new version.
+    response = post_form(
+        client,
+        f"/consensus/proposals/{proposal.id}/revise",
+        {"title": "A new banner", "body": proposal.versions[0].body, "based_on": "1"},
+    )
+    assert response.status_code == 400
+    assert "same as the current version" in response.get_data(as_text=True)
+    now = utcnow()
+    found = arrange.open_next(db, facilitator, proposal, now=now - dt.timedelta(days=8))
+    objection = arrange.take(
+        db, member, found, PositionKind.OBJECT, "No.", now=now - dt.timedelta(days=8)
+    )
+    # The proposal page closes the round lazily at its deadline.
+    page = client.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    db.refresh(found)
+    assert not found.is_open
+    assert "No." in page
+    # A stale close button changes nothing.
+    response = post_form(
+        client,
+        f"/consensus/proposals/{proposal.id}/rounds/close",
+        {"round_id": str(found.id)},
+        token_from=f"/consensus/proposals/{proposal.id}",
+    )
+    assert response.status_code == 302
+    proposals_answer = f"/consensus/positions/{objection.id}/answer"
+    assert post_form(client, proposals_answer, {"text": "First answer."}).status_code == 302
+    assert "First answer." in client.get(proposals_answer).get_data(as_text=True)
+    summary = f"/consensus/rounds/{found.id}/summary"
+    assert post_form(client, summary, {"text": "A summary."}).status_code == 302
+    assert "A summary." in client.get(summary).get_data(as_text=True)
+    # The fallback vote: the page, starting it, and voting through the forms.
+    fallback_path = f"/consensus/proposals/{proposal.id}/fallback"
+    assert client.get(fallback_path).status_code == 200
+    deadline = _deadline()
+    assert (
+        post_form(client, fallback_path, {"deadline": deadline, "after_round": "1"}).status_code
+        == 302
+    )
+    vote_path = f"/consensus/proposals/{proposal.id}/fallback/vote"
+    as_member = _client(app, member)
+    no_choice = post_form(
+        as_member, vote_path, {"revision": "0"}, token_from=f"/consensus/proposals/{proposal.id}"
+    )
+    assert no_choice.status_code == 400
+    for voter, choice in ((as_member, "no"), (client, "yes")):
+        response = post_form(
+            voter,
+            vote_path,
+            {"choice": choice, "revision": "0"},
+            token_from=f"/consensus/proposals/{proposal.id}",
+        )
+        assert response.status_code == 302
+    page = as_member.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="choice"[^>]*value="no"', page)
+    decide = client.get(f"/consensus/proposals/{proposal.id}/decide")
+    assert decide.status_code == 200
+
+
+def test_member_reports_and_moderator_keeps_through_the_pages(app: Flask, db: Session) -> None:
+    facilitator, member = arrange.people(db, 2, prefix="Flow")
+    moderator = factories.account(
+        db, factories.auth_config(), name="Mod Flow", roles=(Role.MODERATOR,), totp=True
+    )
+    group = arrange.group(db, facilitator, [member])
+    proposal = arrange.proposal(db, facilitator, group)
+    found = arrange.open_next(db, facilitator, proposal)
+    objection = arrange.take(db, member, found, PositionKind.OBJECT, "Rude words.")
+    arrange.close(db, found)
+    path = f"/consensus/positions/{objection.id}/report"
+    response = post_form(_client(app, facilitator), path, {"why": "Please look."})
+    assert response.status_code == 302
+    report = db.scalar(select(Report))
+    assert report is not None
+    as_moderator = _client(app, moderator)
+    response = post_form(
+        as_moderator, f"/consensus/reports/{report.id}/keep", {}, token_from="/consensus/reports"
+    )
+    assert response.status_code == 302
+    db.refresh(report)
+    assert report.resolved_at is not None
+    again = post_form(
+        as_moderator,
+        f"/consensus/reports/{report.id}/hide",
+        {"rule": "address"},
+        token_from="/consensus/reports",
+    )
+    assert again.status_code == 409
+    assert "already decided" in again.get_data(as_text=True)
+    no_rule = post_form(
+        as_moderator, f"/consensus/reports/{report.id}/hide", {}, token_from="/consensus/reports"
+    )
+    assert no_rule.status_code == 302  # back to the list, with a message
