@@ -10,14 +10,12 @@
   var empty = document.getElementById("live-top-empty");
   var known = null;
 
-  function template(id) {
-    var node = document.getElementById(id);
-    return node ? node.textContent : "";
+  function label(name) {
+    return body.getAttribute("data-label-" + name) || "";
   }
 
   function votes(count) {
-    return count === 1 ? body.getAttribute("data-label-votes-one")
-      : count + " " + body.getAttribute("data-label-votes-many");
+    return count === 1 ? label("votes-one") : count + " " + label("votes-many");
   }
 
   function paragraph(className, text, auto) {
@@ -29,7 +27,7 @@
   }
 
   function addressee(item) {
-    return item.to_all ? template("live-to-all") : template("live-to-one") + " " + item.to;
+    return item.to_all ? label("to-all") : label("to") + " " + item.to;
   }
 
   function render(state) {
@@ -40,7 +38,7 @@
       var meta = votes(state.current.votes) + (state.current.asker ? " · " + state.current.asker : "");
       current.appendChild(paragraph("qa-live-meta", meta, false));
     } else {
-      current.appendChild(paragraph("qa-live-empty", template("live-none"), false));
+      current.appendChild(paragraph("qa-live-empty", label("none"), false));
     }
     top.replaceChildren();
     state.top.forEach(function (item) {
