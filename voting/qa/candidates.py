@@ -42,6 +42,7 @@ from voting.qa.services import (
     FORM_ERROR,
     MAX_DISPLAY_NAME,
     active_candidates,
+    flush_or_conflict,
 )
 
 MEETING_GRACE = dt.timedelta(days=1)
@@ -328,7 +329,7 @@ def admit(
     candidate.question_id = question.id
     candidate.admitted_at, candidate.admitted_by_id = now, actor.id
     _ensure_candidate_role(session, actor, account, now)
-    session.flush()
+    flush_or_conflict(session, _l("This member is a candidate in this election already."))
     entries.append_signed(
         session,
         keyring,

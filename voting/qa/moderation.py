@@ -51,6 +51,7 @@ from voting.qa.services import (
     Viewer,
     active_candidates,
     clean_text,
+    flush_or_conflict,
     question_in,
     require,
     viewer_of,
@@ -329,7 +330,7 @@ def appeal(
         raise Conflict(_l("The Q&A is closed. Nothing has changed."))
     lodged = Appeal(question=question, text=clean_text(text, "text", MAX_WHY), created_at=now)
     session.add(lodged)
-    session.flush()
+    flush_or_conflict(session, _l("You can appeal only once. Your appeal has been received."))
     entries.append_signed(
         session,
         keyring,

@@ -34,6 +34,7 @@ from voting.qa.services import (
     Viewer,
     candidacy,
     clean_text,
+    flush_or_conflict,
     question_in,
     require,
     viewer,
@@ -293,7 +294,9 @@ def answer(
         raise Conflict(_l("A moderator hid this answer; it cannot be changed."))
     else:
         found.text, found.edited_at = cleaned, now
-    session.flush()
+    flush_or_conflict(
+        session, _l("Your answer was saved a moment ago. Open it again to change it.")
+    )
     entries.append_signed(
         session,
         keyring,
@@ -380,11 +383,7 @@ def report(
         created_at=now,
     )
     session.add(filed)
-    try:
-        session.flush()
-    except IntegrityError as error:  # the same member's report a moment ago
-        session.rollback()
-        raise Conflict(_l("You reported this already. A moderator will look at it.")) from error
+    flush_or_conflict(session, _l("You reported this already. A moderator will look at it."))
     record_event(
         session,
         action="qa.reported",

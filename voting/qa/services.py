@@ -25,12 +25,13 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voting.accounts.models import Account, Role
 from voting.elections.lifecycle import in_electorate
 from voting.elections.models import Election
-from voting.errors import FieldError, Forbidden, NotFound
+from voting.errors import Conflict, FieldError, Forbidden, NotFound
 from voting.qa.models import QA, Candidate, Question
 
 MAX_QUESTION: Final = 1000
@@ -204,6 +205,16 @@ def viewer(session: Session, actor: Account, election_id: int) -> Viewer:
     if not found.can_read:
         raise Forbidden(_l("Only the members who vote in this election can read its questions."))
     return found
+
+
+def flush_or_conflict(session: Session, message: object) -> None:
+    """Flush; when a unique constraint refuses the row (the same form sent twice at once,
+    from two tabs or two workers), roll back and raise Conflict with `message`."""
+    try:
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        raise Conflict(message) from error
 
 
 def require(allowed: bool, message: object) -> None:

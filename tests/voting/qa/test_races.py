@@ -27,7 +27,7 @@ from voting.mail import SMTPMailer
 from voting.moderation.clauses import Clause
 from voting.moderation.models import ModerationAction
 from voting.qa import moderation, questions
-from voting.qa.models import QA, Question, QuestionState
+from voting.qa.models import QA, Candidate, QAAnswer, Question, QuestionState
 
 pytestmark = [requires_postgres, pytest.mark.postgres]
 
@@ -134,3 +134,57 @@ def test_two_moderators_deciding_at_once_cannot_both_win(
         assert question.clause is None
         actions = session.scalar(select(func.count()).select_from(ModerationAction))
         assert actions == 1
+
+
+def test_the_same_answer_sent_twice_at_once_is_stored_once_and_the_second_is_told(
+    race_engine: Engine, settings: Settings
+) -> None:
+    election_id, _qa_id, asker_id, moderator_id, _second_id = _arranged(race_engine)
+    with Database(race_engine).session() as session:
+        question_id = _ask(election_id, asker_id, "Uw plan?")(session)
+        session.commit()
+        moderation.approve(
+            session,
+            _account(session, moderator_id),
+            question_id,  # type: ignore[arg-type]
+            KEYRING,
+            settings,
+            SMTPMailer(settings),
+            NOW,
+        )
+        candidate = session.scalars(select(Candidate).order_by(Candidate.id)).first()
+        assert candidate is not None
+        candidate_id, candidate_account_id = candidate.id, candidate.account_id
+
+    def answer(session: Session) -> object:
+        return questions.answer(
+            session,
+            _account(session, candidate_account_id),
+            question_id,  # type: ignore[arg-type]
+            "Tweede tab.",
+            KEYRING,
+            settings,
+            SMTPMailer(settings),
+            NOW,
+        ).id
+
+    with Database(race_engine).session() as first:
+        # The first tab's answer is inserted, not yet committed.
+        first.add(
+            QAAnswer(
+                question_id=question_id,
+                candidate_id=candidate_id,
+                text="Eerste tab.",
+                created_at=NOW,
+            )
+        )
+        first.flush()
+        thread, second = run_in_thread(race_engine, answer)
+        blocked = wait_until_blocked(race_engine, second)
+        first.commit()
+    thread.join(30)
+    assert blocked, "the second answer did not wait at the unique index"
+    assert isinstance(second.error, Conflict), second.error  # a clear refusal, not a 500
+    with Database(race_engine).session() as session:
+        texts = session.scalars(select(QAAnswer.text)).all()
+        assert texts == ["Eerste tab."]
