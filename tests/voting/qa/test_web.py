@@ -183,6 +183,8 @@ def test_ask_moderate_upvote_answer_report_and_hide_through_the_pages(
     assert "Ik luister en leer." not in after
     assert "A moderator hid this answer" in after
     assert "Talk with people, not about them." in after
+    assert "Over een persoon." not in after  # the reason is for the author, not for everyone
+    assert "Over een persoon." in candidate.get(f"/qa/{eid}/to-answer").get_data(as_text=True)
     log = moderator.get(f"/qa/{eid}/moderation-log").get_data(as_text=True)
     assert "Over een persoon." in log
     assert setup.members[1].member.name not in log  # the reporter is not in the log
