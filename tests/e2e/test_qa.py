@@ -274,3 +274,48 @@ def test_a_forged_question_from_another_origin_is_refused(
     assert "stembus=" in cookie  # the cookie came along: the CSRF token is what refused it
     with site.session() as session:
         assert session.scalars(select(Question)).all() == []
+
+
+def test_reject_appeal_and_a_second_moderator_decides_and_the_officer_changes_the_period(
+    site: Site, new_visitor: NewVisitor
+) -> None:
+    cast = Cast(site)
+    eid = cast.election_id
+    asker = cast.visitor(new_visitor, "asker")
+    asker.goto(f"/qa/{eid}/ask")
+    asker.page.locator(f"input[name=candidate][value='{cast.candidate_id}']").check()
+    asker.page.locator("textarea[name=text]").fill("Waarom is de ander zo lui?")
+    _send(asker)
+    with site.session() as session:
+        question_id = session.scalars(select(Question.id)).one()
+
+    moderator = cast.visitor(new_visitor, "moderator")
+    moderator.goto(f"/qa/{eid}/moderate")
+    moderator.click(f"main a[href$='/qa/questions/{question_id}/reject']")
+    moderator.click("main form button[type=submit]")  # nothing chosen: the errors, with axe
+    assert moderator.page.locator(".error-summary").count() == 1
+    moderator.page.locator("input[name=clause][value=with-people]").check()
+    moderator.page.locator("textarea[name=reason]").fill("Dit gaat over een persoon.")
+    _send(moderator)
+    site.mail.wait_for(1, to=cast.emails["asker"])
+
+    asker.goto(f"/qa/{eid}/mine")
+    asker.click(f"main a[href$='/qa/questions/{question_id}/appeal']")
+    asker.page.locator("textarea[name=text]").fill("Ik vraag naar zijn inzet, niet naar hem.")
+    _send(asker)
+
+    other = cast.visitor(new_visitor, "second_moderator")
+    other.goto(f"/qa/{eid}/moderate")
+    other.click("main a[href*='/qa/appeals/']")
+    other.page.locator("input[name=decision][value=grant]").check()
+    other.page.locator("textarea[name=reason]").fill("Het gaat over inzet: dat mag.")
+    _send(other)
+    with site.session() as session:
+        assert session.get(Question, question_id).is_public  # type: ignore[union-attr]
+
+    officer = cast.visitor(new_visitor, "officer")
+    officer.goto(f"/qa/{eid}/candidates")
+    officer.click(f"main a[href$='/qa/{eid}/setup']")
+    officer.page.locator("input[name=max_pending]").fill("5")
+    _send(officer)
+    assert officer.path == f"/qa/{eid}/candidates"
