@@ -513,7 +513,7 @@ def _erase_links(session: Session, found: Round, positions: Sequence[Position]) 
             round_id=found.id,
             kind=old.kind,
             reason=old.reason,
-            revision=old.revision,
+            revision=1,  # how often someone changed their mind is not kept either
             hidden_at=old.hidden_at,
             hidden_rule=old.hidden_rule,
             hidden_by_id=old.hidden_by_id,

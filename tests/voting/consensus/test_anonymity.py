@@ -72,6 +72,7 @@ def test_after_the_close_no_query_can_join_an_anonymous_position_to_a_member(
     facilitator, (a, b, c), _proposal, first = secret_group
     for person, kind, reason in ((a, OBJECT, "Too loud."), (b, AGREE, ""), (c, ASK, "Why now?")):
         arrange.take(db, person, first, kind, reason)
+    arrange.take(db, b, first, AGREE, "Changed my mind twice.")
     tags = {row.responder_tag for row in _rows(db, first)}
     old_ids = {row.id for row in _rows(db, first)}
     question = next(r for r in _rows(db, first) if r.kind is ASK)
@@ -92,6 +93,7 @@ def test_after_the_close_no_query_can_join_an_anonymous_position_to_a_member(
             None,
         )
         assert row.id not in old_ids
+        assert row.revision == 1  # nor how often someone changed their position
     assert db.get(RoundKey, first.id) is None
     with pytest.raises(LookupError):
         ROUND_KEYS.tag(db, first.id, a.id)
