@@ -23,7 +23,7 @@ from voting.consensus.models import (
     Proposal,
 )
 from voting.consensus.record import decision_record
-from voting.errors import Conflict, FieldError, Forbidden
+from voting.errors import Conflict, FieldError, Forbidden, NotFound
 
 YES, NO, ABSTAIN = FallbackChoice.YES, FallbackChoice.NO, FallbackChoice.ABSTAIN
 
@@ -183,3 +183,34 @@ def test_fallback_waits_for_answers_to_standing_objections(db: Session) -> None:
         _start(db, facilitator, proposal, later)
     with pytest.raises(Conflict, match="Answer every objection"):
         proposals.decide(db, facilitator, proposal.id, "Closed.", KEYRING, later)
+
+
+def test_vote_without_a_fallback_or_before_its_summary_is_refused(db: Session) -> None:
+    facilitator, (a, _b, _c), proposal, later = _blocked(db)
+    with pytest.raises(NotFound):
+        fallback.cast_fallback(db, a, proposal.id, YES, 0, later)
+    first = proposal.rounds[-1]
+    first.summary = None
+    db.commit()
+    with pytest.raises(Conflict, match="summary of round 1"):
+        _start(db, facilitator, proposal, later)
+
+
+def test_member_added_after_the_vote_started_cannot_vote_and_counting_waits(db: Session) -> None:
+    facilitator, _others, proposal, later = _blocked(db)
+    vote = _start(db, facilitator, proposal, later)
+    (late,) = arrange.people(db, 1, prefix="Late")
+    from voting.consensus import services
+
+    services.add_members(
+        db, arrange.officer(db), proposal.group_id, late.member.number, False, later
+    )
+    with pytest.raises(Forbidden, match="after the vote started"):
+        fallback.cast_fallback(db, late, proposal.id, YES, 0, later)
+    assert fallback.close_fallback(db, proposal.id, KEYRING, vote.deadline - WEEK) is False
+    assert fallback.close_fallback(db, proposal.id, KEYRING, vote.deadline) is True
+    assert fallback.close_fallback(db, proposal.id, KEYRING, vote.deadline) is False
+    decided = proposals.decide(db, facilitator, proposal.id, "Closed.", KEYRING, vote.deadline)
+    assert decided.outcome is Outcome.REJECTED_BY_VOTE  # nobody voted
+    with pytest.raises(Conflict, match="closed"):
+        _start(db, facilitator, proposal, vote.deadline)

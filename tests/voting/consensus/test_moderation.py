@@ -180,3 +180,45 @@ def test_moderator_hides_through_the_reports_page(
     assert position.hidden_rule is ConductRule.OWN_EXPERIENCE
     mail.wait_for(1, to=author.member.email)
     assert "No reports are waiting." in client.get("/consensus/reports").get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("context")
+def test_unknown_reports_positions_and_rules_are_refused(
+    db: Session, closed_round, settings: Settings
+) -> None:
+    _facilitator, _author, reader, _proposal, position, _plain = closed_round
+    moderator = _moderator(db)
+    with pytest.raises(NotFound):
+        moderation.report_reason(db, reader, 999_999, "Rude.", arrange.NOW)
+    with pytest.raises(NotFound):
+        moderation.keep_reason(db, moderator, 999_999, arrange.NOW)
+    report = moderation.report_reason(db, reader, position.id, "Rude.", arrange.NOW)
+    with pytest.raises(FieldError, match="guideline"):
+        moderation.hide_reason(
+            db,
+            moderator,
+            report.id,
+            "be-nice",
+            KEYRING,
+            settings,
+            SMTPMailer(settings),
+            arrange.NOW,
+        )
+    db.refresh(position)
+    assert not position.is_hidden
+
+
+@pytest.mark.usefixtures("context")
+def test_hiding_stands_when_the_mail_to_the_author_fails(
+    db: Session, closed_round, settings: Settings
+) -> None:
+    from tests.mailsink import free_port
+
+    _facilitator, _author, reader, _proposal, position, _plain = closed_round
+    report = moderation.report_reason(db, reader, position.id, "Rude.", arrange.NOW)
+    down = settings.with_changes(smtp_port=free_port())
+    moderation.hide_reason(
+        db, _moderator(db), report.id, "address", KEYRING, down, SMTPMailer(down), arrange.NOW
+    )
+    db.refresh(position)
+    assert position.is_hidden
