@@ -9,10 +9,11 @@ explicitly and own their transaction; views get the request's session from
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any, Final
 
 from flask import current_app, g
-from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, create_engine, event
+from sqlalchemy import CursorResult, DateTime, Engine, Enum, MetaData, Result, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -34,6 +35,13 @@ class Base(DeclarativeBase):
     """Base class of every model; constraint names are stable across both databases."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def str_enum(cls: type[StrEnum], length: int = 24) -> Enum:
+    """A column for a StrEnum, stored as its values in a VARCHAR on both databases."""
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

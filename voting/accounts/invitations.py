@@ -70,7 +70,11 @@ def invite_members(
         token = issue_token(
             session, account, TokenPurpose.INVITATION, now, auth.invitation_lifetime
         )
-        batch.append(_invitation_mail(settings, account, token, now + auth.invitation_lifetime))
+        batch.append(
+            _link_mail(
+                settings, account, TokenPurpose.INVITATION, token, now + auth.invitation_lifetime
+            )
+        )
         invited += 1
         if len(batch) >= BATCH_SIZE:
             _commit_and_send(session, mailer, batch, actor, now)
@@ -98,19 +102,29 @@ def _commit_and_send(
     mailer.send(batch)
 
 
-def _invitation_mail(
-    settings: Settings, account: Account, token: str, expires: dt.datetime
+def _link_mail(
+    settings: Settings, account: Account, purpose: TokenPurpose, token: str, expires: dt.datetime
 ) -> EmailMessage:
+    """The invitation or reset mail, in the member's language and time zone."""
     member = account.member
     locale = account.locale or settings.default_locale
+    template, path = (
+        ("mail/invitation.txt", "invitation")
+        if purpose is TokenPurpose.INVITATION
+        else ("mail/reset.txt", "reset")
+    )
     with force_locale(locale):
         body = render_template(
-            "mail/invitation.txt",
+            template,
             name=member.name,
-            link=f"{settings.base_url}/invitation/{token}",
+            link=f"{settings.base_url}/{path}/{token}",
             expires=format_local(expires, member.timezone, locale),
         )
-        subject = _("Your invitation to Stembus")
+        subject = (
+            _("Your invitation to Stembus")
+            if purpose is TokenPurpose.INVITATION
+            else _("Choose a new password for Stembus")
+        )
     return compose(settings, to=member.email, subject=subject, body=body)
 
 
@@ -136,10 +150,7 @@ def request_password_reset(
     else:
         purpose, lifetime = TokenPurpose.RESET, auth.reset_lifetime
     token = issue_token(session, account, purpose, now, lifetime)
-    if purpose is TokenPurpose.RESET:
-        message = _reset_mail(settings, account, token, now + lifetime)
-    else:
-        message = _invitation_mail(settings, account, token, now + lifetime)
+    message = _link_mail(settings, account, purpose, token, now + lifetime)
     record_event(
         session,
         action="account.reset-requested",
@@ -149,19 +160,3 @@ def request_password_reset(
     )
     session.commit()
     send_later(mailer, [message])
-
-
-def _reset_mail(
-    settings: Settings, account: Account, token: str, expires: dt.datetime
-) -> EmailMessage:
-    member = account.member
-    locale = account.locale or settings.default_locale
-    with force_locale(locale):
-        body = render_template(
-            "mail/reset.txt",
-            name=member.name,
-            link=f"{settings.base_url}/reset/{token}",
-            expires=format_local(expires, member.timezone, locale),
-        )
-        subject = _("Choose a new password for Stembus")
-    return compose(settings, to=member.email, subject=subject, body=body)

@@ -10,17 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from voting.db import Base, UTCDateTime
+from voting.db import Base, UTCDateTime, str_enum
 from voting.members.models import Member
-
-
-def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class Role(StrEnum):
@@ -98,7 +92,7 @@ class RoleGrant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(_enum(Role))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), default=None)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -141,7 +135,7 @@ class AccountToken(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
-    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose, 16))
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose, 16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

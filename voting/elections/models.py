@@ -14,7 +14,6 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -27,13 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ballots import JSONValue, parse_canonical_json
-from voting.db import Base, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
+from voting.db import Base, UTCDateTime, str_enum
 
 
 class ElectionState(StrEnum):
@@ -86,10 +79,12 @@ class Election(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)  # the election id and log id
     title: Mapped[str] = mapped_column(String(200))
-    state: Mapped[ElectionState] = mapped_column(_enum(ElectionState), default=ElectionState.DRAFT)
+    state: Mapped[ElectionState] = mapped_column(
+        str_enum(ElectionState), default=ElectionState.DRAFT
+    )
     opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    electorate_kind: Mapped[ElectorateKind] = mapped_column(_enum(ElectorateKind))
+    electorate_kind: Mapped[ElectorateKind] = mapped_column(str_enum(ElectorateKind))
     electorate_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), default=None)
     electorate_cutoff: Mapped[dt.date] = mapped_column(Date)
     require_second_factor: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -154,7 +149,7 @@ class ElectionQuestion(Base):
         ForeignKey("election.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind))
+    kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind))
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("election_question.id"), default=None)
@@ -244,7 +239,7 @@ class CeremonyMessage(Base):
     election_id: Mapped[int] = mapped_column(
         ForeignKey("election.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[CeremonyMessageKind] = mapped_column(_enum(CeremonyMessageKind, 16))
+    kind: Mapped[CeremonyMessageKind] = mapped_column(str_enum(CeremonyMessageKind, 16))
     sender: Mapped[int] = mapped_column(Integer)
     recipient: Mapped[int] = mapped_column(Integer, default=0)  # 0: addressed to everyone
     body: Mapped[str] = mapped_column(Text)

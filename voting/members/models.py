@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from voting.db import Base, UTCDateTime
+from voting.db import Base, UTCDateTime, str_enum
 
 TIME_ZONES = ("Europe/Amsterdam", "America/Kralendijk")
 
@@ -48,14 +48,7 @@ class Member(Base):
     name_skeleton: Mapped[str] = mapped_column(String(400))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
-    status: Mapped[MemberStatus] = mapped_column(
-        Enum(
-            MemberStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    status: Mapped[MemberStatus] = mapped_column(str_enum(MemberStatus, 16))
     member_since: Mapped[dt.date] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

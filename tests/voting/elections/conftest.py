@@ -7,7 +7,6 @@ board, exactly as `stembus-trustee` does over HTTP, until the ceremony is comple
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -18,10 +17,10 @@ from tests import factories
 from voting.accounts.models import Account, Role
 from voting.elections import ceremony, preparation
 from voting.elections.lifecycle import open_voting
-from voting.elections.models import Election, ElectorateKind, QuestionKind, Trustee
+from voting.elections.models import Election, ElectorateKind, QuestionKind
 from voting.elections.preparation import RuleChoice, RulePreset
+from voting.elections.simulation import run_trustees_in_process
 from voting.keys import Keyring
-from voting.trustee.steps import Action, next_step
 
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 OPENS = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -41,43 +40,10 @@ class Setup:
     secrets: dict[int, TrusteeSecret] = field(default_factory=dict)
 
 
-def post(
-    session: Session, trustee: Trustee, action: Action, payload: object, now: dt.datetime
-) -> None:
-    """What the trustee API does for each action of the tool."""
-    if action is Action.ANNOUNCE:
-        ceremony.post_announcement(session, trustee, payload, now)  # type: ignore[arg-type]
-    elif action is Action.DEAL:
-        ceremony.post_shares(session, trustee, payload, now)  # type: ignore[arg-type]
-    elif action is Action.COMPLAIN:
-        ceremony.post_complaints(session, trustee, payload, now)  # type: ignore[arg-type]
-    elif action is Action.ANSWER:
-        ceremony.post_answers(session, trustee, payload, now)  # type: ignore[arg-type]
-    elif action is Action.CONFIRM:
-        ceremony.confirm(session, trustee, now)
-
-
-def run_ceremony(
-    session: Session,
-    setup: Setup,
-    now: dt.datetime,
-    tamper: Callable[[int, Action, object], object] | None = None,
-) -> None:
-    """Let every trustee's tool act until nobody has anything left to do."""
-    for _round in range(12):
-        acted = False
-        for trustee in setup.election.trustees:
-            board = ceremony.board(session, setup.election, trustee)
-            step = next_step(board, setup.secrets.get(trustee.index))
-            if step.action in {Action.WAIT, Action.DONE}:
-                continue
-            if step.secret is not None:
-                setup.secrets[trustee.index] = step.secret
-            payload = tamper(trustee.index, step.action, step.payload) if tamper else step.payload
-            post(session, trustee, step.action, payload, now)
-            acted = True
-        if not acted:
-            return
+def run_ceremony(session: Session, setup: Setup, now: dt.datetime) -> None:
+    """Let every trustee's tool act until nobody has anything left to do (the same steps as
+    `stembus-trustee`, run in this process)."""
+    setup.secrets.update(run_trustees_in_process(session, setup.election, now))
 
 
 def make_election(

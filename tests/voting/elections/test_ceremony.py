@@ -1,0 +1,127 @@
+"""The server's side of the key ceremony: it checks every message, resolves complaints
+and disqualifies a dealer whose share fails; the rest of the ceremony still makes a key."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from ballots import TrusteeSecret
+from tests import factories
+from tests.voting.elections.conftest import Setup, make_election
+from voting.elections import ceremony
+from voting.elections.ceremony import CeremonyRefused, Step
+from voting.elections.models import ElectionState
+from voting.trustee.steps import Action, Next, next_step
+
+NOW = factories.NOW
+
+
+def _act(db: Session, setup: Setup, index: int, step: Next) -> None:
+    trustee = setup.election.trustees[index - 1]
+    if step.secret is not None:
+        setup.secrets[index] = step.secret
+    items = step.payload if isinstance(step.payload, list) else []
+    if step.action is Action.ANNOUNCE:
+        ceremony.post_announcement(db, trustee, step.payload, NOW)  # type: ignore[arg-type]
+    elif step.action is Action.DEAL:
+        ceremony.post_shares(db, trustee, items, NOW)
+    elif step.action is Action.COMPLAIN:
+        ceremony.post_complaints(db, trustee, items, NOW)
+    elif step.action is Action.ANSWER:
+        ceremony.post_answers(db, trustee, items, NOW)
+    elif step.action is Action.CONFIRM:
+        ceremony.confirm(db, trustee, NOW)
+
+
+def _next(db: Session, setup: Setup, index: int) -> Next:
+    trustee = setup.election.trustees[index - 1]
+    return next_step(ceremony.board(db, setup.election, trustee), setup.secrets.get(index))
+
+
+def _round(db: Session, setup: Setup, skip: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+    for index in (1, 2, 3):
+        if index in skip:
+            continue
+        step = _next(db, setup, index)
+        if step.action not in {Action.WAIT, Action.DONE}:
+            _act(db, setup, index, step)
+
+
+def _deal_with_a_broken_share(db: Session, setup: Setup) -> None:
+    """Trustees 1 and 2 deal honestly; trustee 3 sends trustee 1 a share that is not theirs."""
+    ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
+    _round(db, setup)  # announce
+    assert ceremony.step(db, setup.election) is Step.DEAL
+    _round(db, setup, skip={3})
+    honest = _next(db, setup, 3)
+    assert isinstance(honest.payload, list)
+    shares = [dict(s) for s in honest.payload]  # type: ignore[arg-type]
+    for share in shares:
+        if share["recipient"] == 1:
+            other = next(s for s in shares if s["recipient"] == 2)
+            share["ciphertext"] = other["ciphertext"]  # encrypted to someone else
+    ceremony.post_shares(db, setup.election.trustees[2], shares, NOW)  # type: ignore[arg-type]
+
+
+def test_a_dealer_who_does_not_answer_a_complaint_is_disqualified_and_the_key_is_made_without_them(
+    db: Session,
+) -> None:
+    setup = make_election(db, voters=1, trustees=3, threshold=2)
+    _deal_with_a_broken_share(db, setup)
+    _round(db, setup)  # every trustee checks; trustee 1 complains about trustee 3
+    assert ceremony.step(db, setup.election) is Step.ANSWER
+    board = ceremony.board(db, setup.election, setup.election.trustees[0])
+    assert [c["dealer"] for c in board["complaints"]] == [3]  # type: ignore[index, union-attr]
+    with pytest.raises(CeremonyRefused, match="step"):
+        ceremony.confirm(db, setup.election.trustees[0], NOW)
+    ceremony.resolve_unanswered(db, setup.officer, setup.election, NOW)
+    assert setup.election.trustees[2].disqualified_at is not None
+    for _ in range(2):
+        _round(db, setup)
+    assert setup.election.state is ElectionState.READY
+    key = ceremony.key_of(setup.election)
+    assert key.qualified == (1, 2)
+
+
+def test_an_answered_complaint_about_a_good_share_is_dismissed(db: Session) -> None:
+    """A trustee who complains without reason cannot knock out an honest dealer."""
+    setup = make_election(db, voters=1, trustees=3, threshold=2)
+    ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
+    _round(db, setup)
+    _round(db, setup)  # deal honestly
+    # Trustee 2 checks and complains about trustee 1 although the share was fine.
+    step = _next(db, setup, 2)
+    assert step.action is Action.COMPLAIN
+    fake = {
+        "version": 1,
+        "election_id": setup.election.slug,
+        "dealer": 1,
+        "complainant": 2,
+        "check": "share-commitment",
+    }
+    ceremony.post_complaints(db, setup.election.trustees[1], [fake], NOW)
+    _round(db, setup, skip={2})  # the others check
+    _round(db, setup)  # trustee 1 answers by revealing the share
+    assert setup.election.trustees[0].disqualified_at is None
+    for _ in range(2):
+        _round(db, setup)
+    assert setup.election.state is ElectionState.READY
+    assert ceremony.key_of(setup.election).qualified == (1, 2, 3)
+
+
+def test_messages_out_of_turn_or_for_another_seat_are_refused(db: Session) -> None:
+    setup = make_election(db, voters=1)
+    ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
+    first = _next(db, setup, 1)
+    with pytest.raises(CeremonyRefused, match="step"):
+        ceremony.post_shares(db, setup.election.trustees[0], [], NOW)
+    with pytest.raises(CeremonyRefused, match="another vote, seat or threshold"):
+        ceremony.post_announcement(db, setup.election.trustees[1], first.payload, NOW)  # type: ignore[arg-type]
+    ceremony.post_announcement(db, setup.election.trustees[0], first.payload, NOW)  # type: ignore[arg-type]
+    with pytest.raises(CeremonyRefused, match="already announced"):
+        ceremony.post_announcement(db, setup.election.trustees[0], first.payload, NOW)  # type: ignore[arg-type]
+    with pytest.raises(CeremonyRefused, match="not valid"):
+        ceremony.post_announcement(db, setup.election.trustees[1], {"version": 1}, NOW)
+    assert isinstance(setup.secrets, dict)
+    assert isinstance(first.secret, TrusteeSecret)
