@@ -7,22 +7,27 @@ choices are published with the decision. The proposal is adopted when the yes vo
 least the stated fraction of the votes cast (yes + no) and the group's minimum
 participation is met (rules.tally_fallback).
 
-A secret fallback vote must use the `ballots` encryption like any election: it would
-create an election through the elections service (voting/elections, trustees, key
-ceremony, decryption) for the group's members. That service cannot yet make an election
-for a list of accounts, so `open_fallback` refuses the secret mode with a clear message and
-the pages say it is not available yet (see `_secret_election`).
+A secret fallback vote uses the `ballots` encryption like any election: opening it makes an
+election through the elections service for exactly the group's members (a listed
+electorate), with one motion — the proposal's newest version — under the stated
+supermajority and the group's minimum participation as quorum, closing at the deadline.
+The Partijraad's trustees hold its key: the ceremony starts at once, an election officer
+opens voting when it is complete, and the trustees decrypt after closing. When the result
+is published, `close_fallback` reads the counts and the outcome from it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.head import timestamp_of
+from ballots import Outcome
 from voting.accounts.models import Account
 from voting.consensus import entries
 from voting.consensus.entries import EntryType
@@ -32,6 +37,7 @@ from voting.consensus.models import (
     FallbackVote,
     FallbackVoter,
     Proposal,
+    ProposalVersion,
 )
 from voting.consensus.proposals import (
     DECIDED,
@@ -41,16 +47,32 @@ from voting.consensus.proposals import (
     unanswered_objections,
 )
 from voting.consensus.rounds import MIN_PARTICIPANTS, check_deadline, eligible_accounts
-from voting.consensus.rules import tally_fallback
+from voting.consensus.rules import FallbackTally, tally_fallback
 from voting.consensus.services import (
-    SECRET_FALLBACK_UNAVAILABLE,
     lock_proposal,
     require_facilitator,
     require_member,
 )
+from voting.elections.ceremony import start_ceremony
+from voting.elections.lifecycle import result_of
+from voting.elections.models import Election, ElectionState, ElectorateKind, QuestionKind
+from voting.elections.preparation import (
+    RuleChoice,
+    RulePreset,
+    add_question,
+    create_election,
+    create_meeting,
+    eligible_trustees,
+    set_trustees,
+)
 from voting.errors import Conflict, FieldError, Forbidden, NotFound, VotingError
 from voting.events import record_event
 from voting.keys import Keyring
+
+# The secret vote's times are kept in the Netherlands' zone; it opens shortly after it is
+# made, as soon as the trustees' ceremony is complete and an officer opens it.
+VOTE_ZONE: Final = "Europe/Amsterdam"
+VOTE_OPENS_AFTER: Final = dt.timedelta(minutes=5)
 
 
 class VoteClosed(VotingError):
@@ -113,9 +135,12 @@ def open_fallback(
         raise Conflict(
             _l("A vote needs at least two group members who can sign in. Nothing has changed.")
         )
-    if proposal.fallback is FallbackMode.SECRET:
-        _secret_election(session, proposal, voters, deadline, now)
     version = latest_version(proposal)
+    election = (
+        _secret_election(session, actor, proposal, version, voters, deadline, now)
+        if proposal.fallback is FallbackMode.SECRET
+        else None
+    )
     vote = FallbackVote(
         proposal_id=proposal.id,
         version_id=version.id,
@@ -125,6 +150,7 @@ def open_fallback(
         opened_at=now,
         deadline=deadline,
         eligible=len(voters),
+        election_id=election.id if election is not None else None,
     )
     session.add(vote)
     session.flush()
@@ -162,18 +188,97 @@ def open_fallback(
 
 def _secret_election(
     session: Session,
+    actor: Account,
     proposal: Proposal,
+    version: ProposalVersion,
     voters: list[Account],
     deadline: dt.datetime,
     now: dt.datetime,
-) -> None:
-    """The hook for a secret fallback vote: an election for `voters` through the elections
-    service, one question (the proposal) under the proposal's supermajority, closing at
-    `deadline`; its id would be kept on the FallbackVote and its result read back when it
-    is published. The elections service has no way yet to make an election for a list of
-    accounts (its electorates are all members, a branch or the council), so this refuses.
+) -> Election:
+    """Make the election of a secret fallback vote and start its key ceremony.
+
+    Raises:
+        Conflict: the Partijraad has fewer than two trustees, or the times do not work.
     """
-    raise Conflict(SECRET_FALLBACK_UNAVAILABLE)
+    trustees = eligible_trustees(session)
+    if len(trustees) < 2:
+        raise Conflict(
+            _l("A secret vote needs at least two trustees of the Partijraad. Ask an administrator.")
+        )
+    zone = ZoneInfo(VOTE_ZONE)
+    opens = (now + VOTE_OPENS_AFTER).astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+    closes = deadline.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+    group = proposal.group
+    try:
+        meeting = create_meeting(
+            session,
+            actor,
+            title=f"{group.name}: {proposal.title}"[:200],
+            starts_local=closes,
+            timezone=VOTE_ZONE,
+            location="",
+            online=True,
+            now=now,
+        )
+        election = create_election(
+            session,
+            actor,
+            meeting,
+            title=f"{proposal.title}"[:200],
+            opens_local=opens,
+            closes_local=closes,
+            electorate_kind=ElectorateKind.LISTED,
+            branch_id=None,
+            cutoff=now.date(),
+            require_second_factor=False,
+            now=now,
+            listed_members=[a.member_id for a in voters],
+        )
+        add_question(
+            session,
+            actor,
+            election,
+            kind=QuestionKind.MOTION,
+            title=str(
+                _l(
+                    "Adopt version %(number)d of “%(title)s”?",
+                    number=version.number,
+                    title=proposal.title,
+                )
+            )[:200],
+            text=version.body,
+            rule=RuleChoice(
+                RulePreset.SIMPLE,
+                quorum_percent=proposal.min_participation or None,
+                supermajority=(proposal.fallback_numerator, proposal.fallback_denominator),
+            ),
+            now=now,
+        )
+        set_trustees(
+            session, actor, election, [t.id for t in trustees], len(trustees) // 2 + 1, now
+        )
+        start_ceremony(session, actor, election, now)
+    except FieldError as error:
+        raise Conflict(error.message) from error
+    return election
+
+
+def _close_from_election(vote: FallbackVote) -> FallbackTally | None:
+    """The counts and outcome of a secret fallback vote, once its election is published."""
+    election = vote.election
+    if election is None or election.state is not ElectionState.PUBLISHED:
+        return None
+    result, outcomes = result_of(election)
+    counts = dict(dict(result.counts)["q1"])
+    outcome = outcomes[0]
+    return FallbackTally(
+        yes=counts["voor"],
+        no=counts["tegen"],
+        abstain=counts["onthouding"],
+        eligible=vote.eligible,
+        participation_met=outcome.outcome is not Outcome.NO_QUORUM,
+        adopted=outcome.outcome is Outcome.ADOPTED,
+    )
 
 
 def lock_fallback(session: Session, proposal_id: int) -> FallbackVote:
@@ -204,6 +309,8 @@ def cast_fallback(
     """
     vote = lock_fallback(session, proposal_id)
     require_member(session, vote.proposal.group, actor)
+    if vote.mode is FallbackMode.SECRET:
+        raise Conflict(_l("This vote is secret: vote on its ballot page, under Votes."))
     if not vote.is_open or now >= vote.deadline:
         raise VoteClosed
     voter = session.get(FallbackVoter, (vote.id, actor.id))
@@ -233,18 +340,25 @@ def close_fallback(session: Session, proposal_id: int, keyring: Keyring, now: dt
         session.commit()  # releases the lock
         return False
     proposal = vote.proposal
-    choices = session.scalars(
-        select(FallbackVoter.choice).where(
-            FallbackVoter.fallback_id == vote.id, FallbackVoter.choice.is_not(None)
+    if vote.mode is FallbackMode.SECRET:
+        from_election = _close_from_election(vote)
+        if from_election is None:  # counted at the meeting, not yet published
+            session.commit()
+            return False
+        tally = from_election
+    else:
+        choices = session.scalars(
+            select(FallbackVoter.choice).where(
+                FallbackVoter.fallback_id == vote.id, FallbackVoter.choice.is_not(None)
+            )
+        ).all()
+        tally = tally_fallback(
+            [c for c in choices if c is not None],
+            vote.eligible,
+            vote.numerator,
+            vote.denominator,
+            proposal.min_participation,
         )
-    ).all()
-    tally = tally_fallback(
-        [c for c in choices if c is not None],
-        vote.eligible,
-        vote.numerator,
-        vote.denominator,
-        proposal.min_participation,
-    )
     vote.closed_at = vote.deadline
     vote.yes, vote.no, vote.abstain, vote.adopted = (
         tally.yes,

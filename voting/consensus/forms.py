@@ -38,6 +38,9 @@ MAX_NUMBERS_TEXT = 20_000
 FALLBACK_LABELS = {
     FallbackMode.NONE: _l("No fallback vote: without consensus the proposal is not adopted"),
     FallbackMode.OPEN: _l("An open vote (by name) after the last round"),
+    FallbackMode.SECRET: _l(
+        "A secret vote (encrypted, counted by the Partijraad's trustees) after the last round"
+    ),
 }
 THRESHOLDS = {
     "3/5": _l("At least 3/5 (60 %) of the votes cast"),

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voting.accounts.models import Account
 from voting.db import Base, UTCDateTime
+from voting.elections.models import Election
 from voting.members.models import Branch
 
 
@@ -74,7 +75,7 @@ class FallbackMode(StrEnum):
 
     NONE = "none"
     OPEN = "open"  # a vote by name
-    SECRET = "secret"  # noqa: S105  # an encrypted election (not available yet: fallback.py)
+    SECRET = "secret"  # noqa: S105  # an encrypted election with trustees (fallback.py)
 
 
 class FallbackChoice(StrEnum):
@@ -410,9 +411,12 @@ class FallbackVote(Base):
     no: Mapped[int | None] = mapped_column(Integer, default=None)
     abstain: Mapped[int | None] = mapped_column(Integer, default=None)
     adopted: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # A secret fallback vote is an election (voting/elections) for the group's members.
+    election_id: Mapped[int | None] = mapped_column(ForeignKey("election.id"), default=None)
 
     proposal: Mapped[Proposal] = relationship()
     version: Mapped[ProposalVersion] = relationship()
+    election: Mapped[Election | None] = relationship()
 
     @property
     def is_open(self) -> bool:

@@ -34,7 +34,6 @@ from voting.consensus.models import (
 )
 from voting.consensus.rules import ANSWERABLE, blocks, has_outcome_rule, reasons_visible
 from voting.consensus.services import (
-    SECRET_FALLBACK_UNAVAILABLE,
     load_group,
     lock_proposal,
     require_facilitator,
@@ -178,8 +177,6 @@ def start_proposal(
     links = _check_text(text)
     if not 1 <= round_days <= 60:
         raise FieldError("round_days", _l("Choose from 1 to 60 days."))
-    if group.fallback is FallbackMode.SECRET:
-        raise FieldError("rule", SECRET_FALLBACK_UNAVAILABLE)
     fallback = group.fallback if has_outcome_rule(rule) else FallbackMode.NONE
     proposal = Proposal(
         group_id=group.id,

@@ -45,9 +45,6 @@ _NUMBERS: Final = re.compile(r"[\s,;]+")
 
 NOT_IN_GROUP = _l("Only members of this group can see this.")
 NOT_FACILITATOR = _l("Only a facilitator of this group can do this.")
-SECRET_FALLBACK_UNAVAILABLE = _l(
-    "A secret fallback vote is not available yet. Choose an open vote or no fallback vote."
-)
 
 
 # ------------------------------------------------------------------ access
@@ -223,8 +220,6 @@ def _check_settings(account: Account, settings: GroupSettings) -> None:
         raise FieldError("min_participation", _l("Choose a percentage from 0 to 100."))
     if not 1 <= settings.max_rounds <= 10:
         raise FieldError("max_rounds", _l("Choose from 1 to 10 rounds."))
-    if settings.fallback is FallbackMode.SECRET:
-        raise FieldError("fallback", SECRET_FALLBACK_UNAVAILABLE)
     if not 1 <= settings.fallback_numerator < settings.fallback_denominator <= 100:
         raise FieldError("threshold", _l("Choose a majority of more than half."))
     if settings.fallback_numerator * 2 <= settings.fallback_denominator:

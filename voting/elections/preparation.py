@@ -61,6 +61,8 @@ class RuleChoice:
     abstain_counts: bool = False
     blank_counts: bool = False
     tie: TieRule = TieRule.REJECTED
+    # For motions: a stated supermajority (at least p/q of the votes cast) instead of a preset.
+    supermajority: tuple[int, int] | None = None
 
     def rule(self, kind: QuestionKind) -> MajorityRule:
         """The ballots `MajorityRule` (exact fractions) for a question of `kind`.
@@ -78,6 +80,16 @@ class RuleChoice:
             QuestionKind.AMENDMENT,
             QuestionKind.BUDGET_LINE,
         }
+        if motion_like and self.supermajority is not None:
+            return MajorityRule(
+                RuleKind.MAJORITY,
+                Fraction(*self.supermajority),
+                Comparison.AT_LEAST,
+                self.tie,
+                quorum,
+                self.abstain_counts,
+                self.blank_counts,
+            )
         if motion_like and self.preset in {RulePreset.SIMPLE, RulePreset.TWO_THIRDS}:
             threshold, comparison = (
                 (Fraction(1, 2), Comparison.MORE_THAN)

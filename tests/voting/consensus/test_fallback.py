@@ -1,5 +1,5 @@
 """The fallback vote after the agreed number of rounds: when it may start, open votes by name,
-the stated supermajority, and the secret mode that is not available yet."""
+the stated supermajority, and the secret mode, which is an election of the group."""
 
 from __future__ import annotations
 
@@ -156,16 +156,71 @@ def test_no_round_or_revision_once_the_fallback_has_started(db: Session) -> None
         )
 
 
-def test_secret_fallback_cannot_be_chosen_and_is_refused_by_the_hook(db: Session) -> None:
-    facilitator, member = arrange.people(db, 2)
-    with pytest.raises(FieldError, match="not available yet") as refused:
-        arrange.group(db, facilitator, [member], fallback=FallbackMode.SECRET)
-    assert refused.value.field == "fallback"
-    # A proposal that says "secret" (from a future version) still gets no pretend vote.
-    facilitator, _others, proposal, later = _blocked(db)
-    proposal.fallback = FallbackMode.SECRET
-    db.commit()
-    with pytest.raises(Conflict, match="not available yet"):
+def test_secret_fallback_is_an_election_of_the_group_counted_by_the_trustees(db: Session) -> None:
+    """The secret fallback vote uses the ballots encryption like any election: a listed
+    electorate of exactly the group, the stated supermajority, the Partijraad's trustees."""
+    from ballots import decrypt_share
+    from tests import factories
+    from voting.accounts.models import Role
+    from voting.elections import lifecycle
+    from voting.elections.casting import cast_ballot
+    from voting.elections.manifests import rule_of
+    from voting.elections.models import ElectionState, ElectorateKind
+    from voting.elections.simulation import run_trustees_in_process
+
+    for _ in range(3):
+        factories.account(db, factories.auth_config(), roles=(Role.TRUSTEE,))
+    facilitator, others, proposal, later = _blocked(db, members=4, fallback=FallbackMode.SECRET)
+    vote = _start(db, facilitator, proposal, later)
+    election = vote.election
+    assert election is not None
+    assert election.electorate_kind is ElectorateKind.LISTED
+    assert election.state is ElectionState.CEREMONY
+    rule = rule_of(election.questions[0])
+    assert (rule.threshold.numerator, rule.threshold.denominator) == (
+        proposal.fallback_numerator,
+        proposal.fallback_denominator,
+    )
+    with pytest.raises(Conflict, match="secret"):
+        _vote(db, others[0], proposal, YES, later)
+
+    secrets_held = run_trustees_in_process(db, election, later)
+    lifecycle.open_voting(db, KEYRING, arrange.SECRET, facilitator, election, later)
+    members = [facilitator, *others]
+    assert {m.id for m in lifecycle.electorate(db, election)} == {m.member_id for m in members}
+    during = election.opens_at + dt.timedelta(seconds=1)
+    for person, choice in zip(
+        members, (["voor"], ["voor"], ["voor"], ["voor"], ["tegen"]), strict=True
+    ):
+        cast_ballot(
+            db,
+            KEYRING,
+            arrange.SECRET,
+            person,
+            election.id,
+            {"q1": choice},
+            during,
+            second_factor_done=False,
+        )
+    tally = lifecycle.close_voting(db, KEYRING, None, election.id, vote.deadline)
+    assert (
+        fallback.close_fallback(db, proposal.id, KEYRING, vote.deadline) is False
+    )  # not counted yet
+    doc = lifecycle.document(election)
+    for trustee in election.trustees[:2]:
+        share = decrypt_share(doc, tally, secrets_held[trustee.index])
+        lifecycle.receive_share(db, KEYRING, trustee, share.to_json(), vote.deadline)
+    lifecycle.decrypt(db, facilitator, election.id, vote.deadline)
+    lifecycle.publish(db, KEYRING, facilitator, election.id, vote.deadline)
+    assert fallback.close_fallback(db, proposal.id, KEYRING, vote.deadline) is True
+    db.refresh(vote)
+    assert (vote.yes, vote.no, vote.abstain) == (4, 1, 0)
+    assert vote.adopted is (4 * proposal.fallback_denominator >= proposal.fallback_numerator * 5)
+
+
+def test_secret_fallback_needs_two_trustees(db: Session) -> None:
+    facilitator, _others, proposal, later = _blocked(db, fallback=FallbackMode.SECRET)
+    with pytest.raises(Conflict, match="trustees"):
         _start(db, facilitator, proposal, later)
     assert db.scalar(select(FallbackVote)) is None
 

@@ -41,7 +41,6 @@ def _count(db: Session, model: type) -> int:
         ({"fallback_numerator": 1, "fallback_denominator": 2}, "threshold"),
         ({"fallback_numerator": 3, "fallback_denominator": 3}, "threshold"),
         ({"fallback_numerator": 0, "fallback_denominator": 0}, "threshold"),
-        ({"fallback": FallbackMode.SECRET}, "fallback"),
         ({"anonymous": True, "live_positions": True}, "live_positions"),
     ],
 )
@@ -205,15 +204,13 @@ def test_links_keep_their_labels_and_round_days_are_bounded(db: Session) -> None
         assert refused.value.field == "round_days"
 
 
-def test_sense_check_proposal_has_no_fallback_and_secret_groups_cannot_start(db: Session) -> None:
+def test_sense_check_proposal_has_no_fallback(db: Session) -> None:
     facilitator, member = arrange.people(db, 2)
-    found = arrange.group(db, facilitator, [member])
+    found = arrange.group(db, facilitator, [member], fallback=FallbackMode.SECRET)
     check = arrange.proposal(db, facilitator, found, rule=DecisionRule.SENSE_CHECK)
     assert check.fallback is FallbackMode.NONE
-    found.fallback = FallbackMode.SECRET  # as a later version might store it
-    db.commit()
-    with pytest.raises(FieldError, match="not available yet"):
-        arrange.proposal(db, facilitator, found, title="Secret")
+    secret = arrange.proposal(db, facilitator, found, title="Secret")
+    assert secret.fallback is FallbackMode.SECRET
 
 
 def test_revision_must_change_something_and_waits_for_the_round_to_close(db: Session) -> None:
