@@ -15,6 +15,7 @@ addition (`pubkey_combine`, many points per call) as the only primitive.
 from __future__ import annotations
 
 import secrets
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any, Final, Protocol, TypeAlias
 
@@ -49,6 +50,7 @@ construction cost matters here (bench/crypto.py).
 _CONTEXT: Final = GLOBAL_CONTEXT.ctx
 _LIB_COMBINE: Final = _lib.secp256k1_ec_pubkey_combine
 _NEW_KEY: Final = "secp256k1_pubkey *"
+_KEY_ARRAY: Final = "secp256k1_pubkey[]"
 
 _Raw = Any  # a cffi `secp256k1_pubkey *`; cffi objects have no static type
 
@@ -70,74 +72,110 @@ def _double(key: _Raw | None) -> _Raw | None:
     return None if key is None else _add([key, key])
 
 
+_SHORT_BYTES: Final = 17
+"""Scalars below 2^136 (the 128-bit weights of commitments, §I.8) use 17 byte columns, not 32."""
+_LOW_NIBBLE: Final = bytes(d & 15 for d in range(256))
+_HIGH_NIBBLE: Final = bytes(d >> 4 for d in range(256))
+_DIGITS_WITH_BIT: Final = {
+    w: tuple(tuple(d for d in range(1, 1 << w) if d >> bit & 1) for bit in range(w)) for w in (4, 8)
+}
+_CONTIGUOUS_FROM: Final = 2000
+"""From this many terms the keys are copied into one array first: the bucket method reads each
+key once per window, and a dense array is cheaper to read (bench/crypto.py, 2026-11-26)."""
+
+
 def _window_bits(count: int) -> int:
-    # Measured optimum for mixed 128- and 256-bit scalars (bench/crypto.py, 2026-11-26).
-    if count < 1200:
-        return 4
-    if count < 3000:
-        return 5
-    return 6 if count < 8000 else 8
+    # Measured optimum for mixed 128- and 256-bit scalars (bench/crypto.py, 2026-11-26); the
+    # digits are bytes (8) or their halves (4), so that C code extracts them.
+    return 4 if count < _EIGHT_BIT_WINDOWS_FROM else 8
 
 
-def _fill_buckets(scalars: Sequence[int], keys: Sequence[_Raw], w: int) -> list[list[list[_Raw]]]:
-    windows = (256 + w - 1) // w
-    buckets: list[list[list[_Raw]]] = [[[] for _ in range(1 << w)] for _ in range(windows)]
-    if w == 8:
-        for k, key in zip(scalars, keys, strict=True):
-            for row, digit in zip(
-                buckets, k.to_bytes((k.bit_length() + 7) // 8, "little"), strict=False
-            ):
-                if digit:
-                    row[digit].append(key)
-        return buckets
-    mask = (1 << w) - 1
-    for k, key in zip(scalars, keys, strict=True):
-        i = 0
-        while k:
-            digit = k & mask
-            if digit:
-                buckets[i][digit].append(key)
-            k >>= w
-            i += 1
-    return buckets
+_EIGHT_BIT_WINDOWS_FROM: Final = 5000
+
+
+def _window_sum(row: list[list[_Raw]], w: int) -> _Raw | None:
+    """sum_d d*S_d for the bucket sums S_d of one window (row[d] holds the keys of S_d)."""
+    sums = [None, *[_add(bucket) for bucket in row[1:]]]
+    # sum_d d*S_d = sum_t 2^t * (sum of S_d with bit t of d set), from the top bit down.
+    window: _Raw | None = None
+    for digits in reversed(_DIGITS_WITH_BIT[w]):
+        window = _double(window)
+        part = [s for d in digits if (s := sums[d]) is not None]
+        if window is not None:
+            part.append(window)
+        window = _add(part)
+    return window
 
 
 def _bucket_sum(scalars: Sequence[int], keys: Sequence[_Raw]) -> _Raw | None:
-    """Sum of k*P by the bucket method; None for the identity."""
+    """Sum of k*P by the bucket method, for 0 <= k < 2^256; None for the identity.
+
+    The digits of a window are one byte column of the scalars' little-endian bytes (or its
+    nibbles), and keys go into buckets by C-level iteration, not a Python loop per digit. The
+    result is always a key of its own, never one of `keys`.
+    """
     w = _window_bits(len(scalars))
+    if len(keys) >= _CONTIGUOUS_FROM:
+        dense = _ffi.new(_KEY_ARRAY, [key[0] for key in keys])
+        keys = list(map(dense.__add__, range(len(keys))))
+    short_keys, long_keys, short, long = [], [], [], []
+    for k, key in zip(scalars, keys, strict=True):
+        if k >> (8 * _SHORT_BYTES):
+            long.append(k.to_bytes(32, "little"))
+            long_keys.append(key)
+        else:
+            short.append(k.to_bytes(_SHORT_BYTES, "little"))
+            short_keys.append(key)
+    short_columns, long_columns = b"".join(short), b"".join(long)
     total: _Raw | None = None
-    for row in reversed(_fill_buckets(scalars, keys, w)):
-        for _ in range(w):
-            total = _double(total)
-        sums = [_add(bucket) for bucket in row]
-        # sum_d d*S_d = sum_t 2^t * (sum of S_d with bit t of d set), from the top bit down.
-        window: _Raw | None = None
-        for bit in reversed(range(w)):
-            window = _double(window)
-            part = [s for d, s in enumerate(sums) if (d >> bit) & 1 and s is not None]
+    for i in reversed(range(32 if long_keys else _SHORT_BYTES)):
+        columns = [(long_columns[i::32], long_keys)]
+        if i < _SHORT_BYTES:
+            columns.append((short_columns[i::_SHORT_BYTES], short_keys))
+        windows = [columns]
+        if w == 4:
+            windows = [
+                [(digits.translate(_HIGH_NIBBLE), ks) for digits, ks in columns],
+                [(digits.translate(_LOW_NIBBLE), ks) for digits, ks in columns],
+            ]
+        for window_columns in windows:
+            for _ in range(w):
+                total = _double(total)
+            row: list[list[_Raw]] = [[] for _ in range(1 << w)]
+            bucket = row.__getitem__
+            for digits, ks in window_columns:
+                # row[digit].append(key) for every key, iterated in C (deque of size 0).
+                deque(map(list.append, map(bucket, digits), ks), maxlen=0)
+            window = _window_sum(row, w)
             if window is not None:
-                part.append(window)
-            window = _add(part)
-        if window is not None:
-            total = window if total is None else _add([total, window])
-    return total
+                total = window if total is None else _add([total, window])
+    if total is None:
+        return None
+    # A sum of one key is that key, which may point into `dense`: return a copy of our own.
+    return _ffi.new(_NEW_KEY, total[0])
+
+
+def _sum_raw(scalars: Sequence[int], keys: Sequence[_Raw]) -> _Raw | None:
+    """Sum of k*P for 0 < k < n and raw keys; variable time; None for the identity."""
+    if len(scalars) >= _BUCKET_THRESHOLD:
+        return _bucket_sum(scalars, keys)
+    total = Point.sum(
+        Point.of_key(PublicKey(key).multiply(k.to_bytes(32, "big")))
+        for k, key in zip(scalars, keys, strict=True)
+    )
+    return None if total.key is None else total.key.public_key
 
 
 def _sum_of_multiples(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """Sum of k*P for public scalars k (reduced mod n), as parallel lists; variable time."""
     ks: list[int] = []
-    keys: list[PublicKey] = []
+    keys: list[_Raw] = []
     for k, p in zip(scalars, points, strict=True):
         k %= N
         if k and p.key is not None:
             ks.append(k)
-            keys.append(p.key)
-    if len(ks) < _BUCKET_THRESHOLD:
-        return Point.sum(
-            Point.of_key(key.multiply(k.to_bytes(32, "big")))
-            for k, key in zip(ks, keys, strict=True)
-        )
-    result = _bucket_sum(ks, [key.public_key for key in keys])
+            keys.append(p.key.public_key)
+    result = _sum_raw(ks, keys)
     return IDENTITY if result is None else Point.of_key(PublicKey(result))
 
 
@@ -152,21 +190,48 @@ def _equation_value(equation: Equation, key: Point) -> Point:
 
 
 class Accumulator:
-    """The weighted sums of one batch: a coefficient per distinct point, and those of G and K."""
+    """The weighted sums of one batch: coefficients of points, and those of G and K.
 
-    __slots__ = ("coefficients", "g", "k", "points")
+    A point that recurs (a ciphertext, in its 0/1 proof and its question's sum) is merged by
+    its encoding with `add`, so it is one term; a point in one equation only (a commitment) is
+    appended with `add_term`, which saves the lookup. The sum is the same either way.
+    """
+
+    __slots__ = ("coefficients", "g", "k", "points", "scalars", "terms")
 
     def __init__(self) -> None:
         self.coefficients: dict[bytes, int] = {}
         self.points: dict[bytes, Point] = {}
+        self.scalars: list[int] = []
+        self.terms: list[Point] = []
         self.g = 0
         self.k = 0
 
     def add(self, point: Point, coefficient: int) -> None:
-        """Add coefficient*point to the sum."""
+        """Add coefficient*point to the sum, merged with the other terms of the same point."""
         encoding = point.encoding
         self.coefficients[encoding] = self.coefficients.get(encoding, 0) + coefficient
         self.points[encoding] = point
+
+    def add_term(self, point: Point, coefficient: int) -> None:
+        """Add coefficient*point to the sum as a term of its own."""
+        self.scalars.append(coefficient)
+        self.terms.append(point)
+
+    def is_identity(self, key: Point) -> bool:
+        """Whether the accumulated sum, with `key` as K, is O (one multi-scalar multiplication)."""
+        scalars: list[int] = []
+        keys: list[_Raw] = []
+        points = self.points
+        merged = ((k, points[e]) for e, k in self.coefficients.items())
+        ends = ((self.g, GENERATOR), (self.k, key))
+        for terms in (zip(self.scalars, self.terms, strict=True), merged, ends):
+            for k, p in terms:
+                k %= N
+                if k and p.key is not None:
+                    scalars.append(k)
+                    keys.append(p.key.public_key)
+        return _sum_raw(scalars, keys) is None
 
 
 class Source(Protocol):
@@ -212,7 +277,9 @@ def _weights(count: int) -> Iterator[int]:
     """`count` independent uniform weights in [1, 2^128], from one `secrets` read."""
     size = WEIGHT_BITS // 8
     raw = secrets.token_bytes(size * count)
-    return (int.from_bytes(raw[i : i + size], "big") + 1 for i in range(0, size * count, size))
+    return iter(
+        [int.from_bytes(raw[i : i + size], "big") + 1 for i in range(0, size * count, size)]
+    )
 
 
 class Batch:
@@ -259,9 +326,7 @@ class Batch:
         acc = Accumulator()
         for source in sources:
             source.accumulate(acc, weights)
-        scalars = [*acc.coefficients.values(), acc.g, acc.k]
-        points = [*acc.points.values(), GENERATOR, self._key]
-        if _sum_of_multiples(scalars, points).is_identity:
+        if acc.is_identity(self._key):
             return
         for source in sources:
             for equation in source.equations():

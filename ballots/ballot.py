@@ -21,6 +21,7 @@ from ballots.canonical import (
     JSONValue,
     b64decode,
     b64encode,
+    b64encode_each,
     canonical_json,
     parse_canonical_json,
 )
@@ -47,6 +48,14 @@ from ballots.proofs import (
 )
 
 PSEUDONYM_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_PLAIN_TEXT: Final = re.compile(r"[A-Za-z0-9_-]*")
+"""Texts that canonical JSON writes between quotes exactly as they are (§I.3)."""
+# The canonical JSON of a ballot whose texts are plain, keys sorted (§I.3, §I.8).
+_OPTION_JSON: Final = '{{"alpha":"{}","beta":"{}","id":"{}","proof":"{}"}}'
+_QUESTION_JSON: Final = '{{"id":"{}","options":[{}],"selections_proof":"{}"}}'
+_BALLOT_JSON: Final = (
+    '{{"election_id":"{}","fingerprint":"{}","pseudonym":"{}","questions":[{}],"version":1}}'
+)
 _OPTION_KEYS: Final = frozenset({"id", "alpha", "beta", "proof"})
 _QUESTION_KEYS: Final = frozenset({"id", "options", "selections_proof"})
 _BALLOT_KEYS: Final = frozenset({"version", "election_id", "fingerprint", "pseudonym", "questions"})
@@ -88,6 +97,31 @@ class Ballot:
     pseudonym: str
     questions: tuple[EncryptedQuestion, ...]
 
+    def _texts(self) -> list[tuple[str, list[tuple[str, str, str, str]], str]]:
+        """Per question its id, (id, alpha, beta, proof) per option, and its selections proof,
+        with the bytes in base64url; the points all in one call (`b64encode_each`)."""
+        points = iter(
+            b64encode_each(
+                [
+                    p.encoding
+                    for q in self.questions
+                    for o in q.options
+                    for p in (o.ciphertext.alpha, o.ciphertext.beta)
+                ]
+            )
+        )
+        return [
+            (
+                q.id,
+                [
+                    (o.id, next(points), next(points), b64encode(o.proof.to_bytes()))
+                    for o in q.options
+                ],
+                b64encode(q.selections_proof.to_bytes()),
+            )
+            for q in self.questions
+        ]
+
     def to_json(self) -> JSONObject:
         """The §I.8 ballot document."""
         return {
@@ -97,25 +131,44 @@ class Ballot:
             "pseudonym": self.pseudonym,
             "questions": [
                 {
-                    "id": q.id,
+                    "id": qid,
                     "options": [
-                        {
-                            "id": o.id,
-                            "alpha": b64encode(o.ciphertext.alpha.encoding),
-                            "beta": b64encode(o.ciphertext.beta.encoding),
-                            "proof": b64encode(o.proof.to_bytes()),
-                        }
-                        for o in q.options
+                        {"id": oid, "alpha": alpha, "beta": beta, "proof": proof}
+                        for oid, alpha, beta, proof in options
                     ],
-                    "selections_proof": b64encode(q.selections_proof.to_bytes()),
+                    "selections_proof": selections,
                 }
-                for q in self.questions
+                for qid, options, selections in self._texts()
             ],
         }
 
+    def _canonical(self) -> bytes:
+        """`canonical_json(self.to_json())`, the bytes the digest and the record hold (§I.3).
+
+        When every text is an id or pseudonym, which JSON writes as it is, the canonical form
+        is assembled directly, keys in sorted order; any other ballot goes the general way.
+        """
+        texts = self._texts()
+        names = [self.election_id, self.pseudonym]
+        names += [q for q, _, _ in texts] + [o[0] for _, options, _ in texts for o in options]
+        if not all(type(name) is str and _PLAIN_TEXT.fullmatch(name) for name in names):
+            return canonical_json(self.to_json())
+        questions = ",".join(
+            _QUESTION_JSON.format(
+                qid,
+                ",".join(_OPTION_JSON.format(a, b, oid, proof) for oid, a, b, proof in options),
+                selections,
+            )
+            for qid, options, selections in texts
+        )
+        fingerprint = b64encode(self.fingerprint)
+        return _BALLOT_JSON.format(
+            self.election_id, fingerprint, self.pseudonym, questions
+        ).encode()
+
     def digest(self) -> bytes:
         """H(TAG_BALLOT_DIGEST, bytes(canonical(ballot))) (§I.8)."""
-        return hash_bytes(TAG_BALLOT_DIGEST, data(canonical_json(self.to_json())))
+        return hash_bytes(TAG_BALLOT_DIGEST, data(self._canonical()))
 
     @classmethod
     def from_json(cls, value: JSONValue, election: Election) -> Ballot:

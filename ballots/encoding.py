@@ -94,6 +94,11 @@ def items(values: Sequence[Field]) -> Field:
     return Field(_LIST + _length(len(values)) + b"".join(values))
 
 
+def list_header(count: int) -> bytes:
+    """0x07 ‖ u32(count): `items(values)` is this followed by the joined values."""
+    return _LIST + _length(count)
+
+
 def encode(tag: str, *fields: Field) -> bytes:
     """u8(len(tag)) ‖ tag ‖ fields (§I.2).
 
@@ -113,5 +118,13 @@ def hash_bytes(tag: str, *fields: Field) -> bytes:
 
 def hash_to_scalar(tag: str, *fields: Field) -> int:
     """H_n(tag, fields…) = int(SHA-512(encode(tag, fields…))) mod n (§I.2)."""
-    digest = hashlib.sha512(encode(tag, *fields)).digest()
-    return int.from_bytes(digest, "big") % N
+    return hash_encoded_to_scalar(encode(tag, *fields))
+
+
+def hash_encoded_to_scalar(encoded: bytes) -> int:
+    """H_n over the bytes of an `encode` call built piecewise: `encode(tag) + field + …`.
+
+    Encoded fields simply follow the tag, so a caller hashing many statements that share
+    their first fields can encode those once (the verifier's challenges, §I.8).
+    """
+    return int.from_bytes(hashlib.sha512(encoded).digest(), "big") % N

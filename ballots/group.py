@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from coincurve import PublicKey
+from coincurve._libsecp256k1 import ffi as _ffi
+from coincurve._libsecp256k1 import lib as _lib
+from coincurve.context import GLOBAL_CONTEXT
 
 from ballots.errors import InvalidPoint, InvalidScalar
 
@@ -32,6 +35,13 @@ _P_BYTES: Final = P.to_bytes(32, "big")
 SCALAR_BYTES: Final = 32
 POINT_BYTES: Final = 33
 IDENTITY_ENCODING: Final = b"\x00"
+
+# Parsing calls libsecp256k1's `secp256k1_ec_pubkey_parse` through coincurve's own cffi binding,
+# exactly as `PublicKey(data)` does, without its Python-level wrapping: a 30-motion ballot holds
+# 660 points (bench/crypto.py). The checks of §I.1 all run before it.
+_CONTEXT: Final = GLOBAL_CONTEXT.ctx
+_LIB_PARSE: Final = _lib.secp256k1_ec_pubkey_parse
+_NEW_KEY: Final = "secp256k1_pubkey *"
 
 
 def random_scalar() -> int:
@@ -69,11 +79,32 @@ class Scalar:
             raise InvalidScalar("scalar-range", field=field)
         if nonzero and value == 0:
             raise InvalidScalar("scalar-zero", field=field)
-        return cls(value)
+        return _scalar(value)
 
     def to_bytes(self) -> bytes:
         """The 32-byte big-endian encoding."""
         return self.value.to_bytes(SCALAR_BYTES, "big")
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _scalar(value: int) -> Scalar:
+    """A `Scalar` for a value already known to be in [0, n), without re-checking it."""
+    out: Scalar = _new_object(Scalar)
+    _set_attribute(out, "value", value)
+    return out
+
+
+def decode_scalar(data: bytes, field: str) -> Scalar:
+    """`Scalar.from_bytes(data, field=field)` for the hot loops of proof decoding."""
+    if len(data) != SCALAR_BYTES:
+        raise InvalidScalar("scalar-length", field=field)
+    value = int.from_bytes(data, "big")
+    if value >= N:
+        raise InvalidScalar("scalar-range", field=field)
+    return _scalar(value)
 
 
 def _key_bytes(k: int) -> bytes:
@@ -95,7 +126,7 @@ class Point:
     @classmethod
     def of_key(cls, key: PublicKey) -> Point:
         """Wrap a key computed by libsecp256k1 (never one parsed from outside bytes)."""
-        return cls(key, key.format())
+        return _point(key, key.format())
 
     @classmethod
     def from_bytes(
@@ -113,20 +144,7 @@ class Point:
             if allow_identity:
                 return IDENTITY
             raise InvalidPoint("point-identity", field=field)
-        if len(data) != POINT_BYTES:
-            raise InvalidPoint("point-length", field=field)
-        if data[0] not in (2, 3):
-            raise InvalidPoint("point-prefix", field=field)
-        # Big-endian bytes of equal length compare like the integers they encode.
-        if data[1:] >= _P_BYTES:
-            raise InvalidPoint("point-range", field=field)
-        try:
-            # The length, prefix and range are checked above, so libsecp256k1 takes the
-            # compressed path, whose only remaining failure is x³ + 7 not being a square.
-            key = PublicKey(data)
-        except ValueError:
-            raise InvalidPoint("point-on-curve", field=field) from None
-        return cls(key, data)
+        return decode_point(data, field)
 
     @classmethod
     def mul_base(cls, k: int) -> Point:
@@ -209,6 +227,37 @@ class Point:
     def to_bytes(self) -> bytes:
         """The 33-byte compressed encoding, or 0x00 for O (only valid where §I.1 allows)."""
         return self.encoding
+
+
+def _point(key: PublicKey | None, encoding: bytes) -> Point:
+    """A `Point` from a key and its encoding, for values computed or checked here."""
+    out: Point = _new_object(Point)
+    _set_attribute(out, "key", key)
+    _set_attribute(out, "encoding", encoding)
+    return out
+
+
+def decode_point(data: bytes, field: str) -> Point:
+    """`Point.from_bytes(data, field=field)` where O is not allowed: §I.1's checks in order.
+
+    The decoding loops of ballots and proofs call this directly (660 points in a 30-motion
+    ballot). Raises `InvalidPoint` as `Point.from_bytes` does.
+    """
+    if len(data) != POINT_BYTES:
+        if data == IDENTITY_ENCODING:
+            raise InvalidPoint("point-identity", field=field)
+        raise InvalidPoint("point-length", field=field)
+    if data[0] != 2 and data[0] != 3:
+        raise InvalidPoint("point-prefix", field=field)
+    # Big-endian bytes of equal length compare like the integers they encode.
+    if data[1:] >= _P_BYTES:
+        raise InvalidPoint("point-range", field=field)
+    raw = _ffi.new(_NEW_KEY)
+    # The length, prefix and range are checked above, so libsecp256k1 takes the compressed
+    # path, whose only remaining failure is x³ + 7 not being a square.
+    if not _LIB_PARSE(_CONTEXT, raw, data, POINT_BYTES):
+        raise InvalidPoint("point-on-curve", field=field)
+    return _point(PublicKey(raw), data)
 
 
 IDENTITY: Final = Point(None, IDENTITY_ENCODING)

@@ -17,7 +17,16 @@ from ballots._batch import Accumulator, Equation, Where
 from ballots.elgamal import Ciphertext
 from ballots.encoding import Field, hash_to_scalar, items, point
 from ballots.errors import InvalidProof
-from ballots.group import POINT_BYTES, SCALAR_BYTES, N, Point, Scalar, random_scalar
+from ballots.group import (
+    POINT_BYTES,
+    SCALAR_BYTES,
+    N,
+    Point,
+    Scalar,
+    decode_point,
+    decode_scalar,
+    random_scalar,
+)
 
 BRANCH_BYTES = 2 * POINT_BYTES + 2 * SCALAR_BYTES
 """Bytes per branch of a range proof: a, b, c, s (§I.6.1)."""
@@ -27,11 +36,11 @@ SCHNORR_PROOF_BYTES = POINT_BYTES + SCALAR_BYTES
 
 
 def _split_point(raw: bytes, offset: int, field: str) -> Point:
-    return Point.from_bytes(raw[offset : offset + POINT_BYTES], field=field)
+    return decode_point(raw[offset : offset + POINT_BYTES], field)
 
 
 def _split_scalar(raw: bytes, offset: int, field: str) -> Scalar:
-    return Scalar.from_bytes(raw[offset : offset + SCALAR_BYTES], field=field)
+    return decode_scalar(raw[offset : offset + SCALAR_BYTES], field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +61,10 @@ class RangeProof:
 
     def to_bytes(self) -> bytes:
         """The wire form: a_j || b_j || c_j || s_j for each branch."""
-        return b"".join(
-            br.a.encoding + br.b.encoding + br.c.to_bytes() + br.s.to_bytes()
-            for br in self.branches
-        )
+        out: list[bytes] = []
+        for br in self.branches:
+            out += (br.a.encoding, br.b.encoding, br.c.to_bytes(), br.s.to_bytes())
+        return b"".join(out)
 
     @classmethod
     def from_bytes(cls, raw: bytes, *, branches: int, field: str = "proof") -> RangeProof:
@@ -67,18 +76,36 @@ class RangeProof:
         """
         if not 1 <= branches <= MAX_BRANCHES or len(raw) != branches * BRANCH_BYTES:
             raise InvalidProof("proof-length", field=field)
+        # a_j, b_j, c_j, s_j in wire order, so the first bad value is the one named. The
+        # slices have the lengths decode_point and decode_scalar check, as the total was.
         out = []
-        for j in range(branches):
-            o = j * BRANCH_BYTES
-            out.append(
-                RangeBranch(
-                    _split_point(raw, o, field),
-                    _split_point(raw, o + POINT_BYTES, field),
-                    _split_scalar(raw, o + 2 * POINT_BYTES, field),
-                    _split_scalar(raw, o + 2 * POINT_BYTES + SCALAR_BYTES, field),
-                )
-            )
-        return cls(tuple(out))
+        for o in range(0, branches * BRANCH_BYTES, BRANCH_BYTES):
+            a = decode_point(raw[o : o + 33], field)
+            b = decode_point(raw[o + 33 : o + 66], field)
+            c = decode_scalar(raw[o + 66 : o + 98], field)
+            s = decode_scalar(raw[o + 98 : o + 130], field)
+            out.append(_branch(a, b, c, s))
+        return _range_proof(tuple(out))
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _branch(a: Point, b: Point, c: Scalar, s: Scalar) -> RangeBranch:
+    """A `RangeBranch` of values already decoded and checked (no dataclass machinery)."""
+    out: RangeBranch = _new_object(RangeBranch)
+    _set_attribute(out, "a", a)
+    _set_attribute(out, "b", b)
+    _set_attribute(out, "c", c)
+    _set_attribute(out, "s", s)
+    return out
+
+
+def _range_proof(branches: tuple[RangeBranch, ...]) -> RangeProof:
+    out: RangeProof = _new_object(RangeProof)
+    _set_attribute(out, "branches", branches)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,68 +180,54 @@ def prove_range(
     return RangeProof(tuple(branches))
 
 
-def check_range_challenge(statement: RangeStatement, proof: RangeProof) -> None:
-    """Check the branch count and that the c_j sum to the recomputed challenge (no group work).
-
-    Raises:
-        InvalidProof: ``proof-length`` or ``challenge-sum``.
-    """
-    question, option = statement.question, statement.option
-    if len(proof.branches) != statement.branch_count:
-        raise InvalidProof("proof-length", question=question, option=option)
-    expected = statement.challenge([(br.a, br.b) for br in proof.branches])
-    if sum(br.c.value for br in proof.branches) % N != expected:
-        raise InvalidProof("challenge-sum", question=question, option=option)
-
-
-def range_equations(statement: RangeStatement, proof: RangeProof) -> list[Equation]:
-    """The 2R equations of §I.6.1 in the form sum(e*P) + g*G + kappa*K = O.
-
-    For a sum of ciphertexts the alpha and beta terms are spread over the parts, which is the
-    same point (A = sum of alpha_i) and lets a batch merge them with the parts' own terms.
-    """
-    out: list[Equation] = []
-    parts = statement.parts
-    question, option, low = statement.question, statement.option, statement.low
-    for j, br in enumerate(proof.branches):
-        c, s = br.c.value, br.s.value
-        alpha_terms = ((1, br.a), *[(c, part.alpha) for part in parts])
-        beta_terms = ((1, br.b), *[(c, part.beta) for part in parts])
-        out.append((alpha_terms, -s % N, 0, (question, option, f"branch {j} alpha")))
-        out.append((beta_terms, -c * (low + j) % N, -s % N, (question, option, f"branch {j} beta")))
-    return out
-
-
-@dataclass(frozen=True, slots=True)
 class RangeCheck:
     """A range proof's equations as a batch source (see `_batch.Batch.add_source`).
 
-    `accumulate` adds the 2R weighted equations of `range_equations` straight into the batch's
-    sums, without building them: the alpha terms of every branch share one coefficient per part.
+    It holds what the equations need: the branches, the ciphertexts the proved one is the sum
+    of (`parts`), the low end of the range, and the question and option that name it in
+    errors. `accumulate` adds the 2R weighted equations of `range_equations` straight into the
+    batch's sums, without building them: the alpha terms of every branch share one coefficient
+    per part. A plain slots class: a 30-motion ballot queues 120 of them.
     """
 
-    statement: RangeStatement
-    proof: RangeProof
+    __slots__ = ("branches", "low", "option", "parts", "question")
+
+    def __init__(
+        self,
+        branches: tuple[RangeBranch, ...],
+        parts: Sequence[Ciphertext],
+        low: int,
+        question: str | None,
+        option: str | None,
+    ) -> None:
+        self.branches = branches
+        self.parts = parts
+        self.low = low
+        self.question = question
+        self.option = option
 
     def weight_count(self) -> int:
         """Two equations per branch."""
-        return 2 * len(self.proof.branches)
+        return 2 * len(self.branches)
 
     def accumulate(self, acc: Accumulator, weights: Iterator[int]) -> None:
         """Add z_a*(a + c*A - s*G) + z_b*(b + c*B - c*v*G - s*K) for each branch."""
-        low = self.statement.low
-        add = acc.add
+        value = self.low
+        add_term = acc.add_term
         on_alpha = on_beta = g = k = 0
-        for j, br in enumerate(self.proof.branches):
+        for br in self.branches:
             za, zb = next(weights), next(weights)
             c, s = br.c.value, br.s.value
-            add(br.a, za)
-            add(br.b, zb)
+            add_term(br.a, za)
+            add_term(br.b, zb)
+            zc = zb * c
             on_alpha += za * c
-            on_beta += zb * c
-            g -= za * s + zb * c * (low + j)
+            on_beta += zc
+            g -= za * s + zc * value
             k -= zb * s
-        for part in self.statement.parts:
+            value += 1
+        add = acc.add
+        for part in self.parts:
             add(part.alpha, on_alpha)
             add(part.beta, on_beta)
         acc.g += g
@@ -222,7 +235,17 @@ class RangeCheck:
 
     def equations(self) -> list[Equation]:
         """The same equations one by one (for naming the failing one)."""
-        return range_equations(self.statement, self.proof)
+        out: list[Equation] = []
+        parts, question, option, low = self.parts, self.question, self.option, self.low
+        for j, br in enumerate(self.branches):
+            c, s = br.c.value, br.s.value
+            alpha_terms = ((1, br.a), *[(c, part.alpha) for part in parts])
+            beta_terms = ((1, br.b), *[(c, part.beta) for part in parts])
+            out.append((alpha_terms, -s % N, 0, (question, option, f"branch {j} alpha")))
+            out.append(
+                (beta_terms, -c * (low + j) % N, -s % N, (question, option, f"branch {j} beta"))
+            )
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,19 +12,64 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 
 from ballots._batch import Batch
-from ballots.ballot import (
-    PSEUDONYM_PATTERN,
-    Ballot,
-    option_statement,
-    selection_statement,
-    statement_prefix,
-)
+from ballots.ballot import PSEUDONYM_PATTERN, Ballot, statement_prefix
 from ballots.election import Election
+from ballots.elgamal import Ciphertext
+from ballots.encoding import (
+    TAG_OPTION_PROOF,
+    TAG_SELECTION_PROOF,
+    encode,
+    hash_encoded_to_scalar,
+    integer,
+    items,
+    list_header,
+    point,
+    text,
+)
 from ballots.errors import BallotsError, DuplicateCiphertext, InvalidBallot
-from ballots.proofs import RangeCheck, check_range_challenge
+from ballots.group import N
+from ballots.manifest import Question
+from ballots.proofs import RangeBranch, RangeCheck
 
 
-def _queue_ballot(election: Election, ballot: Ballot, batch: Batch) -> None:
+def _commitments(branches: tuple[RangeBranch, ...]) -> bytes:
+    """list[list[point(a_j), point(b_j)] for j], as `RangeStatement.challenge` encodes it."""
+    pair = list_header(2)
+    return list_header(len(branches)) + b"".join(
+        [pair + point(br.a) + point(br.b) for br in branches]
+    )
+
+
+class _Plan:
+    """The challenge fields of §I.8 that depend on the election only, encoded once per call.
+
+    `option_statement` and `selection_statement` (ballot.py) build the same fields one by one
+    for the prover; the known-answer vectors check that both agree.
+    """
+
+    __slots__ = ("manifest_ids", "questions")
+
+    def __init__(self, election: Election) -> None:
+        manifest = election.manifest.questions
+        self.manifest_ids = [q.id for q in manifest]
+        zero_one = integer(0) + integer(1)
+        self.questions = [
+            (
+                q,
+                q.option_ids,
+                # text(question id), text(option id), integer(0), integer(1)
+                [text(q.id) + text(o) + zero_one for o in q.option_ids],
+                # text(question id), list[text(option id)], integer(min), integer(max)
+                text(q.id)
+                + items([text(o) for o in q.option_ids])
+                + integer(q.min_selections)
+                + integer(q.max_selections),
+            )
+            for q in manifest
+        ]
+
+
+def _queue_ballot(election: Election, ballot: Ballot, batch: Batch, plan: _Plan) -> None:
     """§I.8 steps 1-3 for an already decoded ballot; the equations go to `batch`."""
     if ballot.election_id != election.election_id:
         raise InvalidBallot("election-id", field="election_id")
@@ -32,37 +77,67 @@ def _queue_ballot(election: Election, ballot: Ballot, batch: Batch) -> None:
         raise InvalidBallot("fingerprint", field="fingerprint")
     if not PSEUDONYM_PATTERN.fullmatch(ballot.pseudonym):
         raise InvalidBallot("format", field="pseudonym")
-    manifest_ids = [q.id for q in election.manifest.questions]
-    ballot_ids = [q.id for q in ballot.questions]
-    if ballot_ids != manifest_ids:
+    if [q.id for q in ballot.questions] != plan.manifest_ids:
         raise InvalidBallot(
             "question-order", field="questions", detail="questions differ from the manifest"
         )
     prefix = statement_prefix(election, ballot.pseudonym)
-    for q, eq in zip(election.manifest.questions, ballot.questions, strict=True):
-        if tuple(o.id for o in eq.options) != q.option_ids:
+    option_head = encode(TAG_OPTION_PROOF, prefix)
+    selection_head = encode(TAG_SELECTION_PROOF, prefix)
+    pair_head = list_header(2)
+    add = batch.add_source
+    for (q, option_ids, option_fields, selection_fields), eq in zip(
+        plan.questions, ballot.questions, strict=True
+    ):
+        if tuple(o.id for o in eq.options) != option_ids:
             raise InvalidBallot("option-order", question=q.id, field="options")
-        try:
-            parts = []
-            for o in eq.options:
-                ct = o.ciphertext
-                if ct.alpha.is_identity or ct.beta.is_identity:
-                    raise InvalidBallot("point-identity", question=q.id, option=o.id)
-                statement = option_statement(
-                    election, ballot.pseudonym, q.id, o.id, ct, prefix=prefix
-                )
-                check_range_challenge(statement, o.proof)
-                batch.add_source(RangeCheck(statement, o.proof))
-                parts.append(ct)
-            statement = selection_statement(election, ballot.pseudonym, q, parts, prefix=prefix)
-            check_range_challenge(statement, eq.selections_proof)
-            batch.add_source(RangeCheck(statement, eq.selections_proof))
-        except InvalidBallot:
-            raise
-        except BallotsError as exc:
-            raise InvalidBallot(
-                exc.check, question=exc.question, option=exc.option, field=exc.field
-            ) from exc
+        parts = []
+        pairs = []
+        for o, fields in zip(eq.options, option_fields, strict=True):
+            ct = o.ciphertext
+            if ct.alpha.key is None or ct.beta.key is None:
+                raise InvalidBallot("point-identity", question=q.id, option=o.id)
+            # point(alpha), point(beta): the statement's last fields, and its sum's parts.
+            pair = point(ct.alpha) + point(ct.beta)
+            _check_challenge(option_head + fields + pair, o.proof.branches, 2, q.id, o.id)
+            add(RangeCheck(o.proof.branches, (ct,), 0, q.id, o.id))
+            parts.append(ct)
+            pairs.append(pair_head + pair)
+        branches = eq.selections_proof.branches
+        total = Ciphertext.sum(parts)
+        encoded = (
+            selection_head
+            + selection_fields
+            + list_header(len(pairs))
+            + b"".join(pairs)
+            + point(total.alpha)
+            + point(total.beta)
+        )
+        _check_challenge(encoded, branches, _branch_count(q), q.id, None)
+        add(RangeCheck(branches, parts, q.min_selections, q.id, None))
+
+
+def _branch_count(question: Question) -> int:
+    return question.max_selections - question.min_selections + 1
+
+
+def _check_challenge(
+    statement: bytes,
+    branches: tuple[RangeBranch, ...],
+    count: int,
+    question: str,
+    option: str | None,
+) -> None:
+    """The branch count, then Σ c_j = H_n(statement ‖ commitments) (§I.6.1; no group work).
+
+    Raises:
+        InvalidBallot: ``proof-length`` or ``challenge-sum``.
+    """
+    if len(branches) != count:
+        raise InvalidBallot("proof-length", question=question, option=option)
+    expected = hash_encoded_to_scalar(statement + _commitments(branches))
+    if sum([br.c.value for br in branches]) % N != expected:
+        raise InvalidBallot("challenge-sum", question=question, option=option)
 
 
 def _check_batch(batch: Batch) -> None:
@@ -82,7 +157,7 @@ def validate_ballot(election: Election, ballot: Ballot) -> None:
             ``proof-equation``, ``fingerprint``, ...) with the question and option.
     """
     batch = Batch(election.key.joint_key)
-    _queue_ballot(election, ballot, batch)
+    _queue_ballot(election, ballot, batch, _Plan(election))
     _check_batch(batch)
 
 
@@ -97,10 +172,11 @@ def validate_ballots(election: Election, ballots: Sequence[Ballot]) -> dict[int,
     key = election.key.joint_key
     combined = Batch(key)
     singles: dict[int, Batch] = {}
+    plan = _Plan(election)
     for i, ballot in enumerate(ballots):
         own = Batch(key)
         try:
-            _queue_ballot(election, ballot, own)
+            _queue_ballot(election, ballot, own, plan)
         except InvalidBallot as exc:
             errors[i] = exc
             continue

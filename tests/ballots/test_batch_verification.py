@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from coincurve import PublicKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,12 +28,15 @@ def test_multi_scalar_multiplication_matches_separate_multiplications(
     assert multi_mul(terms) == _naive(terms)
 
 
-@pytest.mark.parametrize("count", [600, 1500, 4000, 9000])
-def test_bucket_method_matches_separate_multiplications(count: int) -> None:
+@pytest.mark.parametrize(
+    ("count", "every_long"), [(600, 5), (600, 0), (1500, 5), (4000, 5), (9000, 5), (9000, 0)]
+)
+def test_bucket_method_matches_separate_multiplications(count: int, every_long: int) -> None:
+    # Full-size scalars (every `every_long`-th, or none) and 128-bit ones, as in a ballot batch.
     points = [Point.mul_base(random_scalar()) for _ in range(25)]
     terms = []
     for i in range(count):
-        k = random_scalar() if i % 5 == 0 else secrets.randbits(128)
+        k = random_scalar() if every_long and i % every_long == 0 else secrets.randbits(128)
         terms.append((k, points[i % 25]))
     # Group the scalars per point so the reference costs 25 multiplications.
     grouped: dict[int, int] = {}
@@ -52,7 +56,19 @@ def test_bucket_method_handles_cancellation_to_the_identity() -> None:
 
 
 def test_window_widths_grow_with_the_batch() -> None:
-    assert [_window_bits(c) for c in (500, 2000, 5000, 20000)] == [4, 5, 6, 8]
+    assert [_window_bits(c) for c in (500, 4999, 5000, 20000)] == [4, 4, 8, 8]
+
+
+def test_bucket_method_returns_a_key_of_its_own() -> None:
+    # One term with scalar 1 sums to that very key; the result must not point into the array
+    # the keys were copied to, which is freed on return.
+    p = Point.mul_base(random_scalar())
+    assert p.key is not None
+    keys = [p.key.public_key] * 3000
+    result = _bucket_sum([1] + [0] * 2999, keys)
+    assert result is not None
+    assert result != p.key.public_key
+    assert Point.of_key(PublicKey(result)) == p
 
 
 def _equation(
