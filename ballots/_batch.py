@@ -163,7 +163,7 @@ def _sum_raw(scalars: Sequence[int], keys: Sequence[_Raw]) -> _Raw | None:
         Point.of_key(PublicKey(key).multiply(k.to_bytes(32, "big")))
         for k, key in zip(scalars, keys, strict=True)
     )
-    return None if total.key is None else total.key.public_key
+    return total.raw
 
 
 def _sum_of_multiples(scalars: Sequence[int], points: Sequence[Point]) -> Point:
@@ -172,9 +172,9 @@ def _sum_of_multiples(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     keys: list[_Raw] = []
     for k, p in zip(scalars, points, strict=True):
         k %= N
-        if k and p.key is not None:
+        if k and p.raw is not None:
             ks.append(k)
-            keys.append(p.key.public_key)
+            keys.append(p.raw)
     result = _sum_raw(ks, keys)
     return IDENTITY if result is None else Point.of_key(PublicKey(result))
 
@@ -228,9 +228,9 @@ class Accumulator:
         for terms in (zip(self.scalars, self.terms, strict=True), merged, ends):
             for k, p in terms:
                 k %= N
-                if k and p.key is not None:
+                if k and p.raw is not None:
                     scalars.append(k)
-                    keys.append(p.key.public_key)
+                    keys.append(p.raw)
         return _sum_raw(scalars, keys) is None
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final, TypeAlias
 
 from coincurve import PublicKey
 from coincurve._libsecp256k1 import ffi as _ffi
@@ -41,7 +41,13 @@ IDENTITY_ENCODING: Final = b"\x00"
 # 660 points (bench/crypto.py). The checks of §I.1 all run before it.
 _CONTEXT: Final = GLOBAL_CONTEXT.ctx
 _LIB_PARSE: Final = _lib.secp256k1_ec_pubkey_parse
+_LIB_COMBINE: Final = _lib.secp256k1_ec_pubkey_combine
+_LIB_SERIALIZE: Final = _lib.secp256k1_ec_pubkey_serialize
+_COMPRESSED: Final = _lib.SECP256K1_EC_COMPRESSED
 _NEW_KEY: Final = "secp256k1_pubkey *"
+_ENCODING: Final = "unsigned char[]"
+_SIZE: Final = "size_t *"
+_Raw: TypeAlias = Any  # a cffi `secp256k1_pubkey *`; cffi objects have no static type
 
 
 def random_scalar() -> int:
@@ -115,18 +121,25 @@ def _key_bytes(k: int) -> bytes:
 class Point:
     """A point of secp256k1, possibly the identity O (§I.1).
 
-    `key` is libsecp256k1's representation, or None for O; `encoding` is the 33-byte
-    compressed form, or the single byte 0x00 for O. Build points with `from_bytes`,
-    `mul_base` and the arithmetic below, never from their fields.
+    `raw` is libsecp256k1's representation (a cffi `secp256k1_pubkey *` that the point owns),
+    or None for O; `encoding` is the 33-byte compressed form, or the single byte 0x00 for O.
+    `key` wraps `raw` as a coincurve `PublicKey` on demand: a ballot holds 660 points, and a
+    wrapper each would be 660 more objects for Python's garbage collector to walk. Build
+    points with `from_bytes`, `mul_base` and the arithmetic below, never from their fields.
     """
 
-    key: PublicKey | None = field(repr=False)
+    raw: _Raw | None = field(repr=False)
     encoding: bytes
+
+    @property
+    def key(self) -> PublicKey | None:
+        """The point as a coincurve `PublicKey` (sharing `raw`), or None for O."""
+        return None if self.raw is None else PublicKey(self.raw)
 
     @classmethod
     def of_key(cls, key: PublicKey) -> Point:
         """Wrap a key computed by libsecp256k1 (never one parsed from outside bytes)."""
-        return _point(key, key.format())
+        return _point(key.public_key, key.format())
 
     @classmethod
     def from_bytes(
@@ -158,29 +171,30 @@ class Point:
     @staticmethod
     def sum(points: Iterable[Point]) -> Point:
         """The sum of `points` (O for none), in one libsecp256k1 call."""
-        keys = [p.key for p in points if p.key is not None]
-        if not keys:
+        present = [p for p in points if p.raw is not None]
+        if not present:
             return IDENTITY
-        if len(keys) == 1:
-            return Point.of_key(keys[0])
-        try:
-            return Point.of_key(PublicKey.combine_keys(keys))
-        except ValueError:
+        if len(present) == 1:
+            return present[0]
+        raws = [p.raw for p in present]
+        out = _ffi.new(_NEW_KEY)
+        if not _LIB_COMBINE(_CONTEXT, out, raws, len(raws)):
             # libsecp256k1 reports a sum equal to the point at infinity as an error.
             return IDENTITY
+        return _of_raw(out)
 
     @property
     def is_identity(self) -> bool:
         """True for O."""
-        return self.key is None
+        return self.raw is None
 
     def mul(self, k: int) -> Point:
         """k·self by libsecp256k1's constant-time variable-base multiplication; 0 ≤ k < n."""
         if not 0 <= k < N:
             raise InvalidScalar("scalar-range")
-        if k == 0 or self.key is None:
+        if k == 0 or self.raw is None:
             return IDENTITY
-        return Point.of_key(self.key.multiply(_key_bytes(k)))
+        return Point.of_key(PublicKey(self.raw).multiply(_key_bytes(k)))
 
     def mul_plus_base(self, k: int, e: int) -> Point:
         """k·self + e·G with both multiplications constant-time, formatting only the result.
@@ -190,10 +204,10 @@ class Point:
         if not (0 <= k < N and 0 <= e < N):
             raise InvalidScalar("scalar-range")
         keys = []
-        if k and self.key is not None:
-            keys.append(self.key.multiply(_key_bytes(k)))
-        if e == 1 and GENERATOR.key is not None:
-            keys.append(GENERATOR.key)  # 1·G needs no multiplication
+        if k and self.raw is not None:
+            keys.append(PublicKey(self.raw).multiply(_key_bytes(k)))
+        if e == 1 and GENERATOR.raw is not None:
+            keys.append(PublicKey(GENERATOR.raw))  # 1·G needs no multiplication
         elif e:
             keys.append(PublicKey.from_valid_secret(_key_bytes(e)))
         if not keys:
@@ -209,11 +223,11 @@ class Point:
         return Point.sum((self, other))
 
     def __neg__(self) -> Point:
-        if self.key is None:
+        if self.raw is None:
             return IDENTITY
         # Negation flips the parity of y, which is the prefix byte of the compressed form.
         flipped = bytes((self.encoding[0] ^ 1,)) + self.encoding[1:]
-        return Point(PublicKey(flipped), flipped)
+        return _point(PublicKey(flipped).public_key, flipped)
 
     def __sub__(self, other: Point) -> Point:
         return self + (-other)
@@ -229,12 +243,20 @@ class Point:
         return self.encoding
 
 
-def _point(key: PublicKey | None, encoding: bytes) -> Point:
-    """A `Point` from a key and its encoding, for values computed or checked here."""
+def _point(raw: _Raw | None, encoding: bytes) -> Point:
+    """A `Point` from a raw key and its encoding, for values computed or checked here."""
     out: Point = _new_object(Point)
-    _set_attribute(out, "key", key)
+    _set_attribute(out, "raw", raw)
     _set_attribute(out, "encoding", encoding)
     return out
+
+
+def _of_raw(raw: _Raw) -> Point:
+    """A point computed by libsecp256k1, with its compressed encoding."""
+    out = _ffi.new(_ENCODING, POINT_BYTES)
+    size = _ffi.new(_SIZE, POINT_BYTES)
+    _LIB_SERIALIZE(_CONTEXT, out, size, raw, _COMPRESSED)
+    return _point(raw, _ffi.buffer(out, POINT_BYTES)[:])
 
 
 def decode_point(data: bytes, field: str) -> Point:
@@ -257,10 +279,10 @@ def decode_point(data: bytes, field: str) -> Point:
     # path, whose only remaining failure is x³ + 7 not being a square.
     if not _LIB_PARSE(_CONTEXT, raw, data, POINT_BYTES):
         raise InvalidPoint("point-on-curve", field=field)
-    return _point(PublicKey(raw), data)
+    return _point(raw, data)
 
 
-IDENTITY: Final = Point(None, IDENTITY_ENCODING)
+IDENTITY: Final = _point(None, IDENTITY_ENCODING)
 """The identity O."""
 
 GENERATOR: Final = Point.mul_base(1)

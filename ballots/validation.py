@@ -95,7 +95,7 @@ def _queue_ballot(election: Election, ballot: Ballot, batch: Batch, plan: _Plan)
         pairs = []
         for o, fields in zip(eq.options, option_fields, strict=True):
             ct = o.ciphertext
-            if ct.alpha.key is None or ct.beta.key is None:
+            if ct.alpha.raw is None or ct.beta.raw is None:
                 raise InvalidBallot("point-identity", question=q.id, option=o.id)
             # point(alpha), point(beta): the statement's last fields, and its sum's parts.
             pair = point(ct.alpha) + point(ct.beta)

@@ -6,9 +6,10 @@ measured in the same run as libsecp256k1's own costs through coincurve, so `floo
 time / the time of the library operations we use) does not depend on the machine.
 
 Counting: during one measured call, the coincurve methods ballots/ uses are wrapped by a
-context manager *in this script* (and restored after), as is `ballots._batch._LIB_COMBINE`, the
-raw point-addition call of the batch verifier. The library itself keeps no counter and no
-global state; the wrapping exists only inside `counting()` below.
+context manager *in this script* (and restored after), as are the raw libsecp256k1 calls that
+ballots/ makes through coincurve's cffi binding: point addition in `ballots._batch` and
+`ballots.group` (`_LIB_COMBINE`) and parsing in `ballots.group` (`_LIB_PARSE`). The library
+itself keeps no counter and no global state; the wrapping exists only inside `counting()` below.
 
 The "naive" counts are DESIGN.md's: a 0/1 option with a disjunctive proof costs 3 fixed-base +
 5 variable-base multiplications to prove and 2 + 6 to verify.
@@ -29,6 +30,7 @@ from typing import Any
 from coincurve import PublicKey
 
 import ballots._batch as batch_module
+import ballots.group as group_module
 from ballots import (
     Election,
     ElectionKey,
@@ -75,6 +77,8 @@ def counting() -> Iterator[Counter[str]]:
     original_combine_keys = PublicKey.combine_keys.__func__  # type: ignore[attr-defined]
     original_init = PublicKey.__init__
     original_raw = batch_module._LIB_COMBINE
+    original_group_raw = group_module._LIB_COMBINE
+    original_parse = group_module._LIB_PARSE
 
     def fixed(cls: type[PublicKey], secret: bytes, *args: Any) -> PublicKey:
         counts["fixed_base"] += 1
@@ -97,11 +101,17 @@ def counting() -> Iterator[Counter[str]]:
         counts["additions"] += count - 1
         return original_raw(ctx, out, keys, count)  # type: ignore[no-any-return]
 
+    def raw_parse(ctx: Any, out: Any, data: bytes, size: int) -> int:
+        counts["parses"] += 1
+        return original_parse(ctx, out, data, size)  # type: ignore[no-any-return]
+
     PublicKey.from_valid_secret = classmethod(fixed)  # type: ignore[method-assign, assignment]
     PublicKey.multiply = mul  # type: ignore[method-assign]
     PublicKey.combine_keys = classmethod(combine_keys)  # type: ignore[method-assign, assignment]
     PublicKey.__init__ = init  # type: ignore[method-assign]
     batch_module._LIB_COMBINE = raw_combine  # type: ignore[misc]
+    group_module._LIB_COMBINE = raw_combine  # type: ignore[misc]
+    group_module._LIB_PARSE = raw_parse  # type: ignore[misc]
     try:
         yield counts
     finally:
@@ -110,6 +120,8 @@ def counting() -> Iterator[Counter[str]]:
         PublicKey.combine_keys = classmethod(original_combine_keys)  # type: ignore[method-assign, assignment]
         PublicKey.__init__ = original_init  # type: ignore[method-assign]
         batch_module._LIB_COMBINE = original_raw  # type: ignore[misc]
+        group_module._LIB_COMBINE = original_group_raw  # type: ignore[misc]
+        group_module._LIB_PARSE = original_parse  # type: ignore[misc]
 
 
 def library_costs() -> dict[str, float]:
