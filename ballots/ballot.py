@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from ballots import _fields as f
+from ballots._shape import PSEUDONYM_PATTERN as PSEUDONYM_PATTERN
+from ballots._shape import Shape, check_shape, selection_branches
 from ballots.canonical import (
     JSONObject,
     JSONValue,
@@ -40,14 +42,15 @@ from ballots.encoding import (
     text,
 )
 from ballots.errors import BallotsError, InvalidBallot
+from ballots.group import POINT_BYTES, decode_point
 from ballots.manifest import Question
 from ballots.proofs import (
-    BRANCH_BYTES,
     RangeProof,
     RangeStatement,
 )
 
-PSEUDONYM_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_POINT_TEXT: Final = 44
+"""The base64url length of a 33-byte point."""
 _PLAIN_TEXT: Final = re.compile(r"[A-Za-z0-9_-]*")
 """Texts that canonical JSON writes between quotes exactly as they are (§I.3)."""
 # The canonical JSON of a ballot whose texts are plain, keys sorted (§I.3, §I.8).
@@ -56,9 +59,6 @@ _QUESTION_JSON: Final = '{{"id":"{}","options":[{}],"selections_proof":"{}"}}'
 _BALLOT_JSON: Final = (
     '{{"election_id":"{}","fingerprint":"{}","pseudonym":"{}","questions":[{}],"version":1}}'
 )
-_OPTION_KEYS: Final = frozenset({"id", "alpha", "beta", "proof"})
-_QUESTION_KEYS: Final = frozenset({"id", "options", "selections_proof"})
-_BALLOT_KEYS: Final = frozenset({"version", "election_id", "fingerprint", "pseudonym", "questions"})
 
 
 def max_ballot_bytes(election: Election) -> int:
@@ -179,134 +179,74 @@ class Ballot:
         Raises:
             InvalidBallot: naming the check, question, option and field.
         """
-        pseudonym, shape = _check_shape(value, election)
-        questions = []
-        for q, raw_q in zip(election.manifest.questions, shape, strict=True):
-            options = []
-            for raw_o in raw_q[0]:
-                oid = str(raw_o["id"])
-                where = f"questions.{q.id}.options.{oid}"
-                try:
-                    alpha = f.get_point(raw_o, "alpha", field=where)
-                    beta = f.get_point(raw_o, "beta", field=where)
-                    proof = RangeProof.from_bytes(
-                        b64decode(raw_o["proof"], field=f"{where}.proof"),
-                        branches=2,
-                        field=f"{where}.proof",
-                    )
-                except BallotsError as exc:
-                    raise InvalidBallot(
-                        exc.check, question=q.id, option=oid, field=exc.field
-                    ) from exc
-                options.append(EncryptedOption(oid, Ciphertext(alpha, beta), proof))
-            where = f"questions.{q.id}.selections_proof"
+        pseudonym, shape = check_shape(value, election)
+        try:
+            questions = _decode_in_bulk(shape, election)
+        except BallotsError:
+            # The same checks one field at a time, in order, to name the first bad value.
+            questions = _decode(shape, election)
+        return cls(election.election_id, election.fingerprint, pseudonym, questions)
+
+
+def _decode(shape: Shape, election: Election) -> tuple[EncryptedQuestion, ...]:
+    """Every point and scalar of a ballot whose shape is checked, each error naming its field."""
+    questions = []
+    for q, raw_q in zip(election.manifest.questions, shape, strict=True):
+        options = []
+        for raw_o in raw_q[0]:
+            oid = str(raw_o["id"])
+            where = f"questions.{q.id}.options.{oid}"
             try:
-                selections = RangeProof.from_bytes(
-                    b64decode(raw_q[1], field=where), branches=_selection_branches(q), field=where
+                alpha = f.get_point(raw_o, "alpha", field=where)
+                beta = f.get_point(raw_o, "beta", field=where)
+                proof = RangeProof.from_bytes(
+                    b64decode(raw_o["proof"], field=f"{where}.proof"),
+                    branches=2,
+                    field=f"{where}.proof",
                 )
             except BallotsError as exc:
-                raise InvalidBallot(exc.check, question=q.id, field=exc.field) from exc
-            questions.append(EncryptedQuestion(q.id, tuple(options), selections))
-        return cls(election.election_id, election.fingerprint, pseudonym, tuple(questions))
-
-
-def _selection_branches(question: Question) -> int:
-    return question.max_selections - question.min_selections + 1
-
-
-def _b64_length(size: int) -> int:
-    return (4 * size + 2) // 3
-
-
-def _check_shape(
-    value: JSONValue, election: Election
-) -> tuple[str, list[tuple[Sequence[JSONObject], JSONValue]]]:
-    """Every check of §I.8 step 1, on the raw JSON, before any decoding (T07, T10)."""
-    try:
-        obj = f.as_object(value, field="ballot", required=_BALLOT_KEYS)
-        f.check_version(obj, field="ballot")
-        if f.get_id(obj, "election_id", field="ballot") != election.election_id:
-            raise InvalidBallot("election-id", field="election_id")
-        if f.get_bytes(obj, "fingerprint", field="ballot", length=32) != election.fingerprint:
-            raise InvalidBallot("fingerprint", field="fingerprint")
-        pseudonym = f.get_str(
-            obj, "pseudonym", field="ballot", max_length=64, pattern=PSEUDONYM_PATTERN
-        )
-        manifest_questions = election.manifest.questions
-        raw_questions = f.get_list(
-            obj, "questions", field="ballot", max_length=len(manifest_questions) + 1
-        )
-    except InvalidBallot:
-        raise
-    except BallotsError as exc:
-        raise InvalidBallot(exc.check, field=exc.field) from exc
-    out = []
-    for i, q in enumerate(manifest_questions):
-        if i >= len(raw_questions):
-            raise InvalidBallot("question-missing", question=q.id, field="questions")
-        raw_q = _question_shape(raw_questions[i], q, election)
-        out.append(raw_q)
-    if len(raw_questions) > len(manifest_questions):
-        raise InvalidBallot("question-extra", field="questions")
-    return pseudonym, out
-
-
-def _question_shape(
-    raw: JSONValue, q: Question, election: Election
-) -> tuple[Sequence[JSONObject], JSONValue]:
-    try:
-        obj = f.as_object(raw, field=f"questions.{q.id}", required=_QUESTION_KEYS)
-        qid = f.get_id(obj, "id", field=f"questions.{q.id}")
-    except BallotsError as exc:
-        raise InvalidBallot(exc.check, question=q.id, field=exc.field) from exc
-    if qid != q.id:
-        check = (
-            "question-order"
-            if any(qid == other.id for other in election.manifest.questions)
-            else "question-unknown"
-        )
-        raise InvalidBallot(
-            check, question=q.id, field=f"questions.{q.id}.id", detail=f"found {qid}"
-        )
-    selections = obj["selections_proof"]
-    if not isinstance(selections, str) or len(selections) != _b64_length(
-        _selection_branches(q) * BRANCH_BYTES
-    ):
-        raise InvalidBallot(
-            "proof-length", question=q.id, field=f"questions.{q.id}.selections_proof"
-        )
-    try:
-        raw_options = f.get_list(
-            obj, "options", field=f"questions.{q.id}", max_length=len(q.options) + 1
-        )
-    except BallotsError as exc:
-        raise InvalidBallot(exc.check, question=q.id, field=exc.field) from exc
-    options: list[JSONObject] = []
-    for j, option in enumerate(q.options):
-        if j >= len(raw_options):
-            raise InvalidBallot(
-                "option-missing", question=q.id, option=option.id, field=f"questions.{q.id}.options"
-            )
-        where = f"questions.{q.id}.options.{option.id}"
+                raise InvalidBallot(exc.check, question=q.id, option=oid, field=exc.field) from exc
+            options.append(EncryptedOption(oid, Ciphertext(alpha, beta), proof))
+        where = f"questions.{q.id}.selections_proof"
         try:
-            o = f.as_object(raw_options[j], field=where, required=_OPTION_KEYS)
-            oid = f.get_id(o, "id", field=where)
-        except BallotsError as exc:
-            raise InvalidBallot(
-                exc.check, question=q.id, option=option.id, field=exc.field
-            ) from exc
-        if oid != option.id:
-            check = "option-order" if oid in q.option_ids else "option-unknown"
-            raise InvalidBallot(
-                check, question=q.id, option=option.id, field=f"{where}.id", detail=f"found {oid}"
+            selections = RangeProof.from_bytes(
+                b64decode(raw_q[1], field=where), branches=selection_branches(q), field=where
             )
-        proof = o["proof"]
-        if not isinstance(proof, str) or len(proof) != _b64_length(2 * BRANCH_BYTES):
-            raise InvalidBallot("proof-length", question=q.id, option=oid, field=f"{where}.proof")
-        options.append(o)
-    if len(raw_options) > len(q.options):
-        raise InvalidBallot("option-extra", question=q.id, field=f"questions.{q.id}.options")
-    return options, selections
+        except BallotsError as exc:
+            raise InvalidBallot(exc.check, question=q.id, field=exc.field) from exc
+        questions.append(EncryptedQuestion(q.id, tuple(options), selections))
+    return tuple(questions)
+
+
+def _decode_in_bulk(shape: Shape, election: Election) -> tuple[EncryptedQuestion, ...]:
+    """`_decode`, with every alpha and beta text of the ballot decoded by one base64 call.
+
+    Texts of 44 characters hold 33 bytes with no unused bits, so their concatenation is
+    canonical exactly when each of them is. Any bad value raises a `BallotsError` that does
+    not name it; the caller then runs `_decode`, which does.
+    """
+    texts = [raw_o[key] for raw_q in shape for raw_o in raw_q[0] for key in ("alpha", "beta")]
+    strings = [text for text in texts if isinstance(text, str) and len(text) == _POINT_TEXT]
+    if len(strings) != len(texts):
+        raise InvalidBallot("point-length")
+    raw = b64decode("".join(strings), field="questions", length=POINT_BYTES * len(strings))
+    points = [
+        decode_point(raw[i : i + POINT_BYTES], "point") for i in range(0, len(raw), POINT_BYTES)
+    ]
+    at = 0
+    questions = []
+    for q, (raw_options, raw_selections) in zip(election.manifest.questions, shape, strict=True):
+        options = []
+        for raw_o in raw_options:
+            proof = RangeProof.from_bytes(b64decode(raw_o["proof"], field="proof"), branches=2)
+            ciphertext = Ciphertext(points[at], points[at + 1])
+            options.append(EncryptedOption(str(raw_o["id"]), ciphertext, proof))
+            at += 2
+        selections = RangeProof.from_bytes(
+            b64decode(raw_selections, field="selections_proof"), branches=selection_branches(q)
+        )
+        questions.append(EncryptedQuestion(q.id, tuple(options), selections))
+    return tuple(questions)
 
 
 def statement_prefix(election: Election, pseudonym: str) -> Field:

@@ -21,7 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ballots import Election, canonical_json, encrypt_ballot
-from ballots.ballot import Ballot, EncryptedOption, EncryptedQuestion
+from ballots._shape import check_shape
+from ballots.ballot import Ballot, EncryptedOption, EncryptedQuestion, _decode, _decode_in_bulk
 from ballots.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, b64decode, b64encode, b64encode_each
 from ballots.elgamal import Ciphertext
 from ballots.errors import BallotsError, InvalidEncoding, InvalidPoint, InvalidScalar
@@ -308,3 +309,22 @@ def test_ballot_with_identity_points_serialises_each_point_alone(
     )
     assert b'"alpha":"AA"' in odd._canonical()
     assert odd._canonical() == canonical_json(odd.to_json())
+
+
+def test_bulk_decoding_of_a_ballot_matches_decoding_field_by_field(
+    motion_election: Election,
+) -> None:
+    ballot = encrypt_ballot(
+        motion_election, "voter", {q.id: ["voor"] for q in motion_election.manifest.questions}
+    )
+    _, shape = check_shape(json.loads(canonical_json(ballot.to_json())), motion_election)
+    assert _decode(shape, motion_election) == _decode_in_bulk(shape, motion_election)
+    assert (
+        Ballot(
+            ballot.election_id,
+            ballot.fingerprint,
+            ballot.pseudonym,
+            _decode(shape, motion_election),
+        )
+        == ballot
+    )
