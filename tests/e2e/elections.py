@@ -28,16 +28,15 @@ from sqlalchemy.orm import Session
 
 from ballots import TrusteeSecret, decrypt_share, seal_secret
 from tests.e2e.site import Person, Site
-from tests.voting.elections.conftest import post
 from voting import create_app
 from voting.db import utcnow
 from voting.elections import ceremony, lifecycle, preparation
 from voting.elections.casting import cast_ballot
 from voting.elections.models import Election, ElectionState, ElectorateKind, Meeting, QuestionKind
 from voting.elections.preparation import RuleChoice, RulePreset
+from voting.elections.simulation import take_trustee_step
 from voting.keys import Keyring
 from voting.trustee.cli import main as trustee_main
-from voting.trustee.steps import Action, next_step
 
 ZONE: Final = "Europe/Amsterdam"
 PASSPHRASE: Final = "a long passphrase for the trustee file"
@@ -91,15 +90,8 @@ def take_ceremony_steps(
         election = session.get(Election, election_id)
         assert election is not None
         for trustee in list(election.trustees):
-            if trustee.index not in indexes:
-                continue
-            step = next_step(ceremony.board(session, election, trustee), secrets.get(trustee.index))
-            if step.action in {Action.WAIT, Action.DONE}:
-                continue
-            if step.secret is not None:
-                secrets[trustee.index] = step.secret
-            post(session, trustee, step.action, step.payload, utcnow())
-            acted = True
+            if trustee.index in indexes:
+                acted = take_trustee_step(session, election, trustee, secrets, utcnow()) or acted
     return acted
 
 

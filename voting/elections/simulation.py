@@ -26,7 +26,7 @@ from voting.admin.services import grant_role
 from voting.auditlog import SQLLogStore
 from voting.elections import ceremony, lifecycle, preparation
 from voting.elections.casting import cast_ballot
-from voting.elections.models import Election, ElectorateKind, QuestionKind
+from voting.elections.models import Election, ElectorateKind, QuestionKind, Trustee
 from voting.elections.preparation import RuleChoice, RulePreset
 from voting.keys import Keyring
 from voting.members.models import Branch, Member, MemberStatus
@@ -122,32 +122,45 @@ def _choice(election: Election) -> dict[str, list[str]]:
     return chosen
 
 
+_POSTS = {
+    Action.ANNOUNCE: ceremony.post_announcement,
+    Action.DEAL: lambda s, t, p, n: ceremony.post_shares(s, t, p["items"], n),
+    Action.COMPLAIN: lambda s, t, p, n: ceremony.post_complaints(s, t, p["items"], n),
+    Action.ANSWER: lambda s, t, p, n: ceremony.post_answers(s, t, p["items"], n),
+    Action.CONFIRM: lambda s, t, _p, n: ceremony.confirm(s, t, n),
+}
+
+
+def take_trustee_step(
+    session: Session,
+    election: Election,
+    trustee: Trustee,
+    held: dict[int, TrusteeSecret],
+    now: dt.datetime,
+) -> bool:
+    """One move of `trustee` in the key ceremony, as `stembus-trustee` would make it through
+    the trustee API; True if they acted. Their secret is kept in `held` (the tool would
+    keep it in its sealed file)."""
+    step = next_step(ceremony.board(session, election, trustee), held.get(trustee.index))
+    if step.action in {Action.WAIT, Action.DONE}:
+        return False
+    if step.secret is not None:
+        held[trustee.index] = step.secret
+    payload = step.payload if isinstance(step.payload, dict) else {"items": step.payload or []}
+    _POSTS[step.action](session, trustee, payload, now)
+    return True
+
+
 def run_trustees_in_process(
     session: Session, election: Election, now: dt.datetime
 ) -> dict[int, TrusteeSecret]:
     """Every trustee's part of the key ceremony, taken by the same steps as `stembus-trustee`
     (for simulations and the demo, where the trustees' secrets stay in this process)."""
     held: dict[int, TrusteeSecret] = {}
-    posts = {
-        Action.ANNOUNCE: ceremony.post_announcement,
-        Action.DEAL: lambda s, t, p, n: ceremony.post_shares(s, t, p["items"], n),
-        Action.COMPLAIN: lambda s, t, p, n: ceremony.post_complaints(s, t, p["items"], n),
-        Action.ANSWER: lambda s, t, p, n: ceremony.post_answers(s, t, p["items"], n),
-        Action.CONFIRM: lambda s, t, _p, n: ceremony.confirm(s, t, n),
-    }
     while True:
         acted = False
         for trustee in election.trustees:
-            step = next_step(ceremony.board(session, election, trustee), held.get(trustee.index))
-            if step.action in {Action.WAIT, Action.DONE}:
-                continue
-            if step.secret is not None:
-                held[trustee.index] = step.secret
-            payload = (
-                step.payload if isinstance(step.payload, dict) else {"items": step.payload or []}
-            )
-            posts[step.action](session, trustee, payload, now)
-            acted = True
+            acted = take_trustee_step(session, election, trustee, held, now) or acted
         if not acted:
             return held
 

@@ -92,15 +92,20 @@ def _selections(
             continue
         if question.qid in data or values:
             if not question.min_selections <= len(values) <= question.max_selections:
-                problems[question.qid] = _(
-                    "Choose at least %(low)d and at most %(high)d.",
-                    low=question.min_selections,
-                    high=question.max_selections,
-                )
+                problems[question.qid] = _how_many(question.min_selections, question.max_selections)
                 shown[question.qid] = values
                 continue
             chosen[question.qid] = values
     return chosen, problems
+
+
+def _how_many(low: int, high: int) -> str:
+    """The rule on the number of choices, in the fewest words that state it."""
+    if low == high:
+        return _("Choose exactly %(n)d.", n=low)
+    if low == 0:
+        return _("Choose at most %(n)d.", n=high)
+    return _("Choose at least %(low)d and at most %(high)d.", low=low, high=high)
 
 
 def _render_ballot(
