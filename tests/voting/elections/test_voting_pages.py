@@ -13,6 +13,7 @@ import zlib
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -24,6 +25,7 @@ from tests.voting.web import csrf_from, page_token, sign_in
 from voting.accounts.models import Account
 from voting.accounts.totp import qr_svg
 from voting.db import utcnow
+from voting.elections import voter_views
 from voting.elections.models import CastBallot, Election
 
 
@@ -156,6 +158,22 @@ def test_one_question_per_screen_carries_choices_in_the_form(
     # The member's ticks stay, so they can remove one instead of starting again.
     for key in ("o1", "o2", "o3"):
         assert f'name="q2" value="{key}" checked' in html
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "english", "dutch"),
+    [
+        (0, 2, "Choose at most 2.", "Kies maximaal 2."),
+        (1, 1, "Choose exactly 1.", "Kies er precies 1."),
+        (1, 3, "Choose at least 1 and at most 3.", "Kies minstens 1 en maximaal 3."),
+    ],
+)
+def test_the_rule_on_the_number_of_choices_is_stated_in_few_words(
+    app: Flask, low: int, high: int, english: str, dutch: str
+) -> None:
+    for locale, expected in (("en", english), ("nl", dutch)):
+        with app.test_request_context(), force_locale(locale):
+            assert voter_views._how_many(low, high) == expected
 
 
 def test_bad_choices_are_refused_and_nothing_is_cast(
