@@ -161,8 +161,13 @@ class ElectionQuestion(Base):
     seats: Mapped[int | None] = mapped_column(Integer, default=None)
 
     election: Mapped[Election] = relationship(back_populates="questions")
+    # Options are loaded for all of an election's questions in one query (a ballot of 30
+    # motions would otherwise cost 30 queries per page and per cast).
     options: Mapped[list[ElectionOption]] = relationship(
-        back_populates="question", order_by="ElectionOption.position", cascade="all, delete-orphan"
+        back_populates="question",
+        order_by="ElectionOption.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
     )
     amends: Mapped[ElectionQuestion | None] = relationship(remote_side=[id])
 
