@@ -14,14 +14,25 @@ append-only.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from audit.errors import StoreError
+from audit.head import timestamp_of
+from audit.log import Log
 from audit.merkle import LeafHash, hash_leaf
 from audit.store import EntryFactory, HeadFactory, check_range
+from ballots import JSONValue, canonical_json
 from voting.db import Base, UTCDateTime
+from voting.keys import Keyring
+
+ENTRY_VERSION: Final = 1
+"""The version of the service's own entries (consensus and Q&A logs)."""
 
 
 class AuditLog(Base):
@@ -192,3 +203,39 @@ def latest_head(session: Session, log_id: str) -> bytes | None:
         .limit(1)
     )
     return bytes(raw) if raw is not None else None
+
+
+def text_digest(text: str) -> str:
+    """The SHA-256 of a text's UTF-8 bytes, as hex: what a log entry keeps of a text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def entry(entry_type: StrEnum, at: dt.datetime, fields: Mapping[str, JSONValue]) -> EntryFactory:
+    """An entry of a consensus or Q&A log: canonical JSON (protocol.md §I.3) of `fields` with
+    "type", "version", "index" and "at" (ms since the epoch, UTC). Serialised once now, so
+    bad fields fail before anything is appended."""
+
+    def make(index: int) -> bytes:
+        return canonical_json(
+            {
+                **fields,
+                "at": timestamp_of(at),
+                "index": index,
+                "type": str(entry_type),
+                "version": ENTRY_VERSION,
+            }
+        )
+
+    make(0)
+    return make
+
+
+def append_signed(
+    session: Session, keyring: Keyring, log_id: str, make_entry: EntryFactory, now: dt.datetime
+) -> int:
+    """Append an entry to the log and sign a new head, inside the caller's transaction (so
+    the change, its entry and the head commit together, THREATS T21); the entry's index."""
+    log = Log(open_log(session, log_id, now), log_id)
+    appended = log.append(make_entry)
+    log.sign_head(keyring.signing_key(session, f"log:{log_id}", now), now)
+    return appended.index

@@ -16,20 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Final
 
 from sqlalchemy.orm import Session
 
-from audit.head import timestamp_of
-from audit.log import Log
-from audit.store import EntryFactory
-from ballots import JSONObject, JSONValue, canonical_json
-from voting.auditlog import open_log
+from ballots import JSONObject, canonical_json
+from voting.auditlog import append_signed, entry, text_digest
 from voting.keys import Keyring
 
-ENTRY_VERSION: Final = 1
+__all__ = ["EntryType", "append_signed", "entry", "log_key_text", "text_digest", "version_digest"]
 
 
 class EntryType(StrEnum):
@@ -48,43 +43,10 @@ class EntryType(StrEnum):
     REASON_HIDDEN = "consensus-reason-hidden"
 
 
-def text_digest(text: str) -> str:
-    """The SHA-256 of a text's UTF-8 bytes, as hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def version_digest(title: str, body: str, links: list[dict[str, str]]) -> str:
     """The SHA-256 of a proposal version: canonical JSON of its title, body and links."""
     document: JSONObject = {"body": body, "links": links, "title": title}
     return hashlib.sha256(canonical_json(document)).hexdigest()
-
-
-def entry(entry_type: EntryType, at: dt.datetime, fields: Mapping[str, JSONValue]) -> EntryFactory:
-    """An entry of `entry_type` made at `at`; serialised once now, so bad fields fail early."""
-
-    def make(index: int) -> bytes:
-        return canonical_json(
-            {
-                **fields,
-                "at": timestamp_of(at),
-                "index": index,
-                "type": str(entry_type),
-                "version": ENTRY_VERSION,
-            }
-        )
-
-    make(0)
-    return make
-
-
-def append_signed(
-    session: Session, keyring: Keyring, log_id: str, make_entry: EntryFactory, now: dt.datetime
-) -> int:
-    """Append an entry to the log and sign a new head; returns the entry's index."""
-    log = Log(open_log(session, log_id, now), log_id)
-    appended = log.append(make_entry)
-    log.sign_head(keyring.signing_key(session, f"log:{log_id}", now), now)
-    return appended.index
 
 
 def log_key_text(session: Session, keyring: Keyring, log_id: str, now: dt.datetime) -> str:

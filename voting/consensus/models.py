@@ -20,7 +20,6 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -31,15 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voting.accounts.models import Account
-from voting.db import Base, UTCDateTime
+from voting.db import Base, UTCDateTime, str_enum
 from voting.elections.models import Election
 from voting.members.models import Branch
-
-
-def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class GroupKind(StrEnum):
@@ -136,14 +129,16 @@ class DecisionGroup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[GroupKind] = mapped_column(_enum(GroupKind))
+    kind: Mapped[GroupKind] = mapped_column(str_enum(GroupKind))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), default=None)
-    rule: Mapped[DecisionRule] = mapped_column(_enum(DecisionRule))
+    rule: Mapped[DecisionRule] = mapped_column(str_enum(DecisionRule))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     live_positions: Mapped[bool] = mapped_column(Boolean, default=False)
     min_participation: Mapped[int] = mapped_column(Integer, default=50)
     max_rounds: Mapped[int] = mapped_column(Integer, default=3)
-    fallback: Mapped[FallbackMode] = mapped_column(_enum(FallbackMode), default=FallbackMode.NONE)
+    fallback: Mapped[FallbackMode] = mapped_column(
+        str_enum(FallbackMode), default=FallbackMode.NONE
+    )
     fallback_numerator: Mapped[int] = mapped_column(Integer, default=2)
     fallback_denominator: Mapped[int] = mapped_column(Integer, default=3)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
@@ -193,18 +188,18 @@ class Proposal(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("consensus_group.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    rule: Mapped[DecisionRule] = mapped_column(_enum(DecisionRule))
+    rule: Mapped[DecisionRule] = mapped_column(str_enum(DecisionRule))
     anonymous: Mapped[bool] = mapped_column(Boolean)
     live_positions: Mapped[bool] = mapped_column(Boolean)
     min_participation: Mapped[int] = mapped_column(Integer)
     max_rounds: Mapped[int] = mapped_column(Integer)
     round_days: Mapped[int] = mapped_column(Integer, default=7)
-    fallback: Mapped[FallbackMode] = mapped_column(_enum(FallbackMode))
+    fallback: Mapped[FallbackMode] = mapped_column(str_enum(FallbackMode))
     fallback_numerator: Mapped[int] = mapped_column(Integer)
     fallback_denominator: Mapped[int] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome), default=None)
+    outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome), default=None)
     outcome_statement: Mapped[str | None] = mapped_column(Text, default=None)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
@@ -261,7 +256,7 @@ class Round(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
-    close_reason: Mapped[CloseReason | None] = mapped_column(_enum(CloseReason), default=None)
+    close_reason: Mapped[CloseReason | None] = mapped_column(str_enum(CloseReason), default=None)
     eligible: Mapped[int] = mapped_column(Integer)
     responded: Mapped[int | None] = mapped_column(Integer, default=None)
     counts_json: Mapped[str | None] = mapped_column(Text, default=None)
@@ -326,7 +321,7 @@ class Position(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("consensus_round.id"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
     responder_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
-    kind: Mapped[PositionKind] = mapped_column(_enum(PositionKind))
+    kind: Mapped[PositionKind] = mapped_column(str_enum(PositionKind))
     reason: Mapped[str] = mapped_column(Text, default="")
     # Changes with every save: a form sent twice, or from an old page, is refused.
     revision: Mapped[int] = mapped_column(Integer, default=1)
@@ -335,7 +330,7 @@ class Position(Base):
     )
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
-    hidden_rule: Mapped[ConductRule | None] = mapped_column(_enum(ConductRule), default=None)
+    hidden_rule: Mapped[ConductRule | None] = mapped_column(str_enum(ConductRule), default=None)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
 
     round: Mapped[Round] = relationship()
@@ -382,7 +377,7 @@ class Report(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
     resolution: Mapped[ReportResolution | None] = mapped_column(
-        _enum(ReportResolution), default=None
+        str_enum(ReportResolution), default=None
     )
 
     position: Mapped[Position] = relationship()
@@ -400,7 +395,7 @@ class FallbackVote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("consensus_proposal.id"), unique=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("consensus_version.id"))
-    mode: Mapped[FallbackMode] = mapped_column(_enum(FallbackMode))
+    mode: Mapped[FallbackMode] = mapped_column(str_enum(FallbackMode))
     numerator: Mapped[int] = mapped_column(Integer)
     denominator: Mapped[int] = mapped_column(Integer)
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -433,7 +428,7 @@ class FallbackVoter(Base):
         ForeignKey("consensus_fallback.id", ondelete="CASCADE"), primary_key=True
     )
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
-    choice: Mapped[FallbackChoice | None] = mapped_column(_enum(FallbackChoice), default=None)
+    choice: Mapped[FallbackChoice | None] = mapped_column(str_enum(FallbackChoice), default=None)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     cast_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 

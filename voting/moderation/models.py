@@ -10,18 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voting.accounts.models import Account
-from voting.db import Base, UTCDateTime
+from voting.db import Base, UTCDateTime, str_enum
 from voting.moderation.clauses import Clause
-
-
-def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class ActionKind(StrEnum):
@@ -46,9 +40,9 @@ class ModerationAction(Base):
     scope: Mapped[str] = mapped_column(String(64), index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     moderator_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
-    kind: Mapped[ActionKind] = mapped_column(_enum(ActionKind))
+    kind: Mapped[ActionKind] = mapped_column(str_enum(ActionKind))
     subject: Mapped[str] = mapped_column(String(80))  # "question:12", "answer:7"
-    clause: Mapped[Clause | None] = mapped_column(_enum(Clause), default=None)
+    clause: Mapped[Clause | None] = mapped_column(str_enum(Clause), default=None)
     reason: Mapped[str] = mapped_column(Text, default="")
 
     moderator: Mapped[Account] = relationship()

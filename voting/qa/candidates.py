@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audit.head import timestamp_of
 from voting.accounts.models import Account, Role, RoleGrant
 from voting.accounts.services import ensure_account
 from voting.elections import preparation
@@ -156,8 +157,8 @@ def set_up(
         now,
         {
             "election": election.slug,
-            "opens": entries.timestamp_of(opens_at),
-            "closes": entries.timestamp_of(closes_at),
+            "opens": timestamp_of(opens_at),
+            "closes": timestamp_of(closes_at),
             "continues_into_meeting": period.continues_into_meeting,
             "max_pending": period.max_pending,
             "max_questions": period.max_questions,

@@ -16,21 +16,17 @@ transaction, so a decision, its entry and the head commit together (THREATS T21)
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Final
 
 from sqlalchemy.orm import Session
 
-from audit.head import timestamp_of
-from audit.log import Log
-from audit.store import EntryFactory
-from ballots import JSONValue, canonical_json
-from voting.auditlog import open_log
+from ballots import JSONValue
+from voting import auditlog
+from voting.auditlog import entry, text_digest
 from voting.keys import Keyring
 
-ENTRY_VERSION: Final = 1
+__all__ = ["EntryType", "append_signed", "entry", "text_digest"]
 
 
 class EntryType(StrEnum):
@@ -51,29 +47,6 @@ class EntryType(StrEnum):
     REPORTS_DISMISSED = "qa-reports-dismissed"
 
 
-def text_digest(text: str) -> str:
-    """The SHA-256 of a published text's UTF-8 bytes, as hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def entry(entry_type: EntryType, at: dt.datetime, fields: Mapping[str, JSONValue]) -> EntryFactory:
-    """An entry of `entry_type` made at `at`; serialised once now, so bad fields fail early."""
-
-    def make(index: int) -> bytes:
-        return canonical_json(
-            {
-                **fields,
-                "at": timestamp_of(at),
-                "index": index,
-                "type": str(entry_type),
-                "version": ENTRY_VERSION,
-            }
-        )
-
-    make(0)
-    return make
-
-
 def append_signed(
     session: Session,
     keyring: Keyring,
@@ -82,8 +55,5 @@ def append_signed(
     now: dt.datetime,
     fields: Mapping[str, JSONValue],
 ) -> int:
-    """Append an entry to the log and sign a new head; returns the entry's index."""
-    log = Log(open_log(session, log_id, now), log_id)
-    appended = log.append(entry(entry_type, now, fields))
-    log.sign_head(keyring.signing_key(session, f"log:{log_id}", now), now)
-    return appended.index
+    """Append an entry to the Q&A's log and sign a new head; returns the entry's index."""
+    return auditlog.append_signed(session, keyring, log_id, entry(entry_type, now, fields), now)

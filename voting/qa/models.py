@@ -16,7 +16,6 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -29,15 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voting.accounts.models import Account
-from voting.db import Base, UTCDateTime
+from voting.db import Base, UTCDateTime, str_enum
 from voting.elections.models import Election, ElectionOption, ElectionQuestion
 from voting.moderation.clauses import Clause
-
-
-def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class QuestionState(StrEnum):
@@ -189,18 +182,18 @@ class Question(Base):
     # Shown to other members without the asker's name; moderators always see who asked.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[QuestionState] = mapped_column(
-        _enum(QuestionState), default=QuestionState.PENDING, index=True
+        str_enum(QuestionState), default=QuestionState.PENDING, index=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
     # A rejection cites a clause and says why; the asker sees both.
-    clause: Mapped[Clause | None] = mapped_column(_enum(Clause), default=None)
+    clause: Mapped[Clause | None] = mapped_column(str_enum(Clause), default=None)
     reason: Mapped[str] = mapped_column(Text, default="")
     shortlisted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
-    hidden_clause: Mapped[Clause | None] = mapped_column(_enum(Clause), default=None)
+    hidden_clause: Mapped[Clause | None] = mapped_column(str_enum(Clause), default=None)
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     # Live mode at the meeting: put on the projector, then done.
     shown_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -266,7 +259,7 @@ class QAAnswer(Base):
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
-    hidden_clause: Mapped[Clause | None] = mapped_column(_enum(Clause), default=None)
+    hidden_clause: Mapped[Clause | None] = mapped_column(str_enum(Clause), default=None)
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
 
     question: Mapped[Question] = relationship(back_populates="answers")
@@ -318,7 +311,7 @@ class QAReport(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
     resolution: Mapped[ReportResolution | None] = mapped_column(
-        _enum(ReportResolution), default=None
+        str_enum(ReportResolution), default=None
     )
 
     question: Mapped[Question] = relationship()
