@@ -24,6 +24,7 @@ from voting.accounts.forms import (
 from voting.accounts.identity import SignedIn, auth_config
 from voting.accounts.models import AuthSession, TokenPurpose
 from voting.accounts.personal_data import personal_data
+from voting.accounts.readable import cell, event_label, role_label, tables
 from voting.accounts.services import (
     authenticate,
     change_password,
@@ -44,6 +45,8 @@ from voting.runtime import current_mailer, current_settings
 from voting.security import Access, access, is_safe_next
 
 bp = Blueprint("accounts", __name__)
+bp.add_app_template_global(role_label, "role_label")
+bp.add_app_template_global(event_label, "event_label")
 
 # Limits per client address and per named account; shared by all workers through Redis
 # when RATELIMIT_STORAGE_URI points there (THREATS T26).
@@ -369,7 +372,11 @@ def end_other_sessions() -> Reply:
 def my_data() -> Reply:
     """Everything stored about the member (GDPR art. 15)."""
     data = personal_data(request_session(), current_user.account)
-    return render_template("accounts/my_data.html", data=data)
+    areas = [
+        (_("Consensus decisions"), tables(data["consensus"])),  # type: ignore[arg-type]  # lists of rows
+        (_("Candidate Q&A"), tables(data["candidate_qa"])),  # type: ignore[arg-type]  # lists of rows
+    ]
+    return render_template("accounts/my_data.html", data=data, areas=areas, cell=cell)
 
 
 @bp.route("/account/data.json")

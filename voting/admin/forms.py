@@ -6,16 +6,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from voting.accounts.readable import ROLE_LABELS
 from voting.admin.services import GRANTABLE_ROLES
 from voting.forms import StembusForm
 from voting.members.models import TIME_ZONES
-
-ROLE_LABELS = {
-    "officer": _l("Election officer"),
-    "moderator": _l("Moderator"),
-    "trustee": _l("Trustee (Partijraad)"),
-    "admin": _l("Administrator"),
-}
 
 
 class GrantRoleForm(StembusForm):

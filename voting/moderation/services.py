@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -59,7 +60,7 @@ def kind_label(kind: ActionKind) -> str:
     """The decision in words, in the current language."""
     labels = {
         ActionKind.APPROVED: _("approved"),
-        ActionKind.REJECTED: _("rejected"),
+        ActionKind.REJECTED: pgettext("moderation", "rejected"),
         ActionKind.APPEAL_UPHELD: _("appeal refused, rejection stands"),
         ActionKind.APPEAL_GRANTED: _("appeal granted, approved"),
         ActionKind.SHORTLISTED: _("put on the shortlist"),

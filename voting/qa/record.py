@@ -27,6 +27,9 @@ from voting.qa.services import Viewer, require, viewer
 
 PersonalValue = str | int | bool | None
 
+ALL_CANDIDATES = "all candidates"
+"""The addressee of a question put to every candidate, in the data export (a stable code)."""
+
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
@@ -57,7 +60,7 @@ def personal_data(session: Session, account: Account) -> dict[str, list[dict[str
             {
                 "election": q.qa.election.title,
                 "question": q.id,
-                "to": q.candidate.display_name if q.candidate else "all candidates",
+                "to": q.candidate.display_name if q.candidate else ALL_CANDIDATES,
                 "text": q.text,
                 "anonymous": q.anonymous,
                 "asked_at": q.created_at.isoformat(),

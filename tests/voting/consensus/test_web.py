@@ -487,8 +487,15 @@ def test_members_data_download_lists_their_named_positions(
 ) -> None:
     _facilitator, member, _proposal, found = open_round
     arrange.take(db, member, found, PositionKind.CONCERNS, "Mind the budget.", now=utcnow())
-    data = _client(app, member).get("/account/data.json").get_json()
+    client = _client(app, member)
+    data = client.get("/account/data.json").get_json()
     assert [p["reason"] for p in data["consensus"]["positions"]] == ["Mind the budget."]
+    # The page shows the same in words: the section, the position's name and the reason.
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "Your positions in consensus rounds" in page
+    assert "<td>Agree with concerns</td>" in page
+    assert "<td>Mind the budget.</td>" in page
+    assert "<td>concerns</td>" not in page  # not the stored code
 
 
 def test_a_second_revision_from_the_same_page_is_refused(app: Flask, db: Session) -> None:
