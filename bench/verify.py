@@ -12,6 +12,10 @@ CPU seconds of the verifier and its workers (the figure to trust on a busy machi
 cores the wall time is about CPU seconds / workers), and peak memory (the verifier's process
 plus its largest worker times the number of workers).
 `--keep DIR` keeps the record; `--record DIR` verifies an existing one without building.
+
+The build and the verifier each run in a process of their own, started from this small one:
+Linux keeps a process's peak RSS (`ru_maxrss`) across `exec`, so a verifier started from the
+process that built the record would report the builder's peak as its own.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -228,6 +233,15 @@ def measure(path: Path, workers: int) -> None:
     )
 
 
+def _run_self(*arguments: str) -> dict[str, Any]:
+    """Run this script with `arguments` in a fresh process and return the JSON it prints."""
+    done = subprocess.run(
+        [sys.executable, __file__, *arguments], capture_output=True, text=True, check=True
+    )
+    printed: dict[str, Any] = json.loads(done.stdout)
+    return printed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--voters", type=int, default=7000)
@@ -236,24 +250,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="write the record here and keep it")
     parser.add_argument("--record", type=Path, help="verify this record; do not build")
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.build:
+        print(
+            json.dumps(build(args.voters, args.questions, args.revotes, args.workers, args.build))
+        )
+        return 0
     if args.measure:
         measure(args.measure, args.workers)
         return 0
     with tempfile.TemporaryDirectory() as scratch:
-        built: dict[str, float] = {}
+        built: dict[str, Any] = {}
         path = args.record
         if path is None:
             path = args.keep or Path(scratch) / "record"
-            built = build(args.voters, args.questions, args.revotes, args.workers, path)
-        done = subprocess.run(
-            [sys.executable, __file__, "--measure", str(path), "--workers", str(args.workers)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        verified = json.loads(done.stdout)
+            built = _run_self(
+                "--build",
+                str(path),
+                "--voters",
+                str(args.voters),
+                "--questions",
+                str(args.questions),
+                "--revotes",
+                str(args.revotes),
+                "--workers",
+                str(args.workers),
+            )
+        verified = _run_self("--measure", str(path), "--workers", str(args.workers))
         size = sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
     peak = verified["peak_rss_mb"]
     print(
