@@ -30,6 +30,15 @@ ROLE_LABELS: Final = {
     "admin": _l("Administrator"),
 }
 
+STATUS_LABELS: Final = {
+    "active": _l("active"),
+    "suspended": _l("suspended"),
+    "ended": _l("ended"),
+}
+
+LANGUAGE_NAMES: Final = {"nl": "Nederlands", "en": "English"}
+"""Each language in its own name, as the language switch shows it."""
+
 EVENT_LABELS: Final = {
     "account.disabled": _l("Account disabled"),
     "account.enabled": _l("Account enabled again"),
@@ -112,6 +121,12 @@ def role_label(role: str) -> str:
     """A role in words; its code when there is no label."""
     label = ROLE_LABELS.get(role)
     return str(label) if label is not None else role
+
+
+def status_label(status: str) -> str:
+    """A membership status in words; its code when there is no label."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
 
 
 # ---------------------------------------------------------------- the data page
@@ -211,6 +226,8 @@ def cell(key: str, value: object) -> str:
         "vote": lambda v: CHOICE_LABELS[FallbackChoice(v)],
         "clause": lambda v: clause_label(Clause(v)),
         "hidden_clause": lambda v: clause_label(Clause(v)),
+        "status": status_label,
+        "language": LANGUAGE_NAMES.get,
         "state": _word,
         "decision": _word,
         "resolution": _word,

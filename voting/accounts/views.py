@@ -24,7 +24,7 @@ from voting.accounts.forms import (
 from voting.accounts.identity import SignedIn, auth_config
 from voting.accounts.models import AuthSession, TokenPurpose
 from voting.accounts.personal_data import personal_data
-from voting.accounts.readable import cell, event_label, role_label, tables
+from voting.accounts.readable import cell, event_label, role_label, status_label, tables
 from voting.accounts.services import (
     authenticate,
     change_password,
@@ -47,6 +47,7 @@ from voting.security import Access, access, is_safe_next
 bp = Blueprint("accounts", __name__)
 bp.add_app_template_global(role_label, "role_label")
 bp.add_app_template_global(event_label, "event_label")
+bp.add_app_template_global(status_label, "status_label")
 
 # Limits per client address and per named account; shared by all workers through Redis
 # when RATELIMIT_STORAGE_URI points there (THREATS T26).

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from ballots import Outcome
 from voting.accounts.models import Role
-from voting.accounts.readable import EVENT_LABELS, event_label, role_label, tables
+from voting.accounts.readable import EVENT_LABELS, cell, event_label, role_label, tables
 from voting.elections.results import OUTCOME_WORDS
 from voting.moderation.models import ActionKind
 from voting.moderation.services import kind_label
@@ -44,6 +44,9 @@ def test_codes_without_a_label_are_shown_as_they_are(app: Flask) -> None:
         assert event_label("something.new") == "something.new"
         assert role_label(Role.TRUSTEE.value) == "Sleutelbeheerder (Partijraad)"
         assert role_label("unknown") == "unknown"
+        assert cell("status", "suspended") == "geschorst"
+        assert cell("language", "en") == "English"
+        assert cell("language", "xx") == "xx"
 
 
 QA_EXPORT = {
