@@ -11,7 +11,10 @@ import datetime as dt
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
+from babel.dates import get_datetime_format
 from flask import current_app, has_request_context, session
 from flask_login import current_user
 
@@ -40,6 +43,20 @@ def select_timezone() -> str:
     return DEFAULT_TIMEZONE
 
 
+def moment_text(moment: dt.datetime, timezone: str, locale: str) -> str:
+    """A UTC moment as people read it: the date in words and the time to the minute, in the
+    zone and the language's own order ("26 nov 2026, 14:05"; "Nov 26, 2026, 2:05 PM").
+    Seconds are noise to a reader; exports keep them."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    date = babel_format_date(local, format="medium", locale=locale)
+    time = babel_format_time(local, format="short", tzinfo=ZoneInfo(timezone), locale=locale)
+    return (
+        str(get_datetime_format("medium", locale=locale)).replace("{1}", date).replace("{0}", time)
+    )
+
+
 def format_local(moment: dt.datetime, timezone: str, locale: str, fmt: str = "medium") -> str:
     """A UTC moment as the member would read it, for mail (outside a request's locale)."""
+    if fmt == "medium":
+        return moment_text(moment, timezone, locale)
     return babel_format_datetime(moment, format=fmt, tzinfo=ZoneInfo(timezone), locale=locale)

@@ -5,8 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from markupsafe import Markup, escape
+
+from voting.i18n import moment_text
+
+
+def local_time(moment: dt.datetime | None, fmt: str = "medium") -> str:
+    """A UTC moment in the reader's time zone and language (voting/i18n.py); to the minute
+    unless another Babel format is asked for."""
+    if moment is None:
+        return ""
+    if fmt == "medium":
+        return moment_text(moment, str(get_timezone()), str(get_locale()))
+    return format_datetime(moment, fmt)
 
 
 def install_template_helpers(app: Flask, locales: tuple[str, ...]) -> None:
@@ -14,8 +26,7 @@ def install_template_helpers(app: Flask, locales: tuple[str, ...]) -> None:
 
     @app.template_filter("localtime")
     def _localtime(moment: dt.datetime | None, fmt: str = "medium") -> str:
-        # Flask-Babel converts from UTC to the member's time zone (voting/i18n.py).
-        return format_datetime(moment, fmt) if moment is not None else ""
+        return local_time(moment, fmt)
 
     @app.template_filter("localdate")
     def _localdate(day: dt.date | None, fmt: str = "medium") -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from flask_babel import format_date, format_datetime, pgettext
+from flask_babel import format_date, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -21,6 +21,7 @@ from voting.consensus.rules import CHOICE_LABELS, group_label
 from voting.moderation.clauses import Clause
 from voting.moderation.services import clause_label
 from voting.qa.record import ALL_CANDIDATES
+from voting.templating import local_time
 
 ROLE_LABELS: Final = {
     "candidate": _l("Candidate"),
@@ -234,7 +235,7 @@ def cell(key: str, value: object) -> str:
     }
     try:
         if _is_time(key):
-            return format_datetime(dt.datetime.fromisoformat(value))
+            return local_time(dt.datetime.fromisoformat(value))
         if key == "member_since":
             return format_date(dt.date.fromisoformat(value))
         if key == "to" and value == ALL_CANDIDATES:

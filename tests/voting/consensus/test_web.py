@@ -401,7 +401,8 @@ def test_deadline_is_shown_in_the_members_own_time_zone(app: Flask, db: Session)
     found = arrange.open_next(db, facilitator, proposal, now=utcnow())
     page = _client(app, member).get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
     local = found.deadline.astimezone(ZoneInfo("America/Kralendijk"))
-    assert local.strftime("%-I:%M:%S") in page
+    # To the minute, in the member's zone and language ("Dec 3, 2026, 1:51 AM").
+    assert f"{local:%b} {local.day}, {local.year}, {local:%-I:%M}" in page
     assert "America/Kralendijk" in page
 
 
