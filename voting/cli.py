@@ -84,43 +84,51 @@ def dev(host: str, port: int, smtp_port: int) -> None:
     from voting.demo import (
         DEMO_PASSPHRASE,
         has_data,
+        load_demo_consensus,
         load_demo_data,
         load_demo_election,
+        load_demo_qa,
         saved_logins,
     )
     from voting.devmail import start_sink
+    from voting.mail import SMTPMailer
 
     instance = Path(settings.instance_path).resolve()
     instance.mkdir(parents=True, exist_ok=True)
     app = create_app(settings)
-    with app.app_context():
-        database = _database(app)
-        with database.engine.begin() as connection:
-            upgrade(connection)
-        with database.session() as session:
-            if not has_data(session):
-                load_demo_data(session, auth_config(), utcnow(), instance)
-                load_demo_election(
-                    session, current_keyring(), settings.secret_key, utcnow(), instance
-                )
-        with database.session() as session:
-            problems = _log_problems(session)
-    if problems:
-        raise click.ClickException("refusing to start: " + "; ".join(problems))
+    # The sink runs first, so the demo's own notices (a question published, an answer)
+    # arrive in instance/mail like any other mail.
     sink = start_sink(instance / "mail", "127.0.0.1", settings.smtp_port)
-    click.echo(f"\nStembus runs on {settings.base_url}  (mail is saved in {instance / 'mail'})")
-    click.echo("Demo accounts (role, e-mail, password):")
-    for login in saved_logins(instance):
-        click.echo(f"  {login.role:<10} {login.email:<48} {login.password}")
-    click.echo(
-        "Officer, moderator, trustee and admin accounts use a second step; get the current code with:"
-    )
-    click.echo("  .venv/bin/stembus demo-code EMAIL")
-    click.echo(
-        "A demo vote is open from one minute after the first start. The trustees' secret files are "
-        f"{instance}/trustee-N.key, passphrase '{DEMO_PASSPHRASE.format(index='N')}'.\n"
-    )
     try:
+        with app.app_context():
+            database = _database(app)
+            with database.engine.begin() as connection:
+                upgrade(connection)
+            with database.session() as session:
+                if not has_data(session):
+                    keyring = current_keyring()
+                    logins = load_demo_data(session, auth_config(), utcnow(), instance)
+                    load_demo_election(session, keyring, settings.secret_key, utcnow(), instance)
+                    load_demo_consensus(session, keyring, settings.secret_key, utcnow(), logins)
+                    load_demo_qa(session, keyring, settings, SMTPMailer(settings), utcnow(), logins)
+            with database.session() as session:
+                problems = _log_problems(session)
+        if problems:
+            raise click.ClickException("refusing to start: " + "; ".join(problems))
+        click.echo(f"\nStembus runs on {settings.base_url}  (mail is saved in {instance / 'mail'})")
+        click.echo("Demo accounts (role, e-mail, password):")
+        for login in saved_logins(instance):
+            click.echo(f"  {login.role:<10} {login.email:<48} {login.password}")
+        click.echo(
+            "Officer, moderator, trustee and admin accounts use a second step; get the current code with:"
+        )
+        click.echo("  .venv/bin/stembus demo-code EMAIL")
+        click.echo(
+            "A demo vote is open from one minute after the first start; the board has a proposal in "
+            "its first round (Besluiten) and the Partijraad election has its candidate Q&A open "
+            f"(Kandidaten). The trustees' secret files are {instance}/trustee-N.key, passphrase "
+            f"'{DEMO_PASSPHRASE.format(index='N')}'.\n"
+        )
         app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
     finally:
         sink.stop()

@@ -1,5 +1,7 @@
 """Demo data for development (`make run`): branches, about fifty members, and accounts
-for every role, with random passwords that are printed and kept in the instance folder.
+for every role, with random passwords that are printed and kept in the instance folder;
+then something to try in every area: an open vote, a consensus round on a proposal of the
+board, and the candidate Q&A of a Partijraad election.
 
 Privileged demo accounts come with the second factor already set up, so that a
 developer can try them at once: `stembus demo-code EMAIL` prints the current code.
@@ -17,10 +19,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from voting.accounts.models import Account, Role, RoleGrant
+from voting.accounts.models import PRIVILEGED_ROLES, Account, Role, RoleGrant
 from voting.accounts.services import AuthConfig, ensure_account
 from voting.accounts.totp import new_secret
+from voting.config import Settings
 from voting.keys import Keyring
+from voting.mail import Mailer
 from voting.members.models import Branch, Member, MemberStatus
 from voting.names import skeleton
 
@@ -81,6 +85,7 @@ PEOPLE = (
     ("trustee3", Role.TRUSTEE, "bonaire"),
     ("member", None, "utrecht"),
     ("member-bonaire", None, "bonaire"),
+    ("candidate", Role.CANDIDATE, "utrecht"),  # admitted to the demo Q&A (load_demo_qa)
 )
 
 
@@ -135,7 +140,7 @@ def load_demo_data(
         password = secrets.token_urlsafe(12)
         account.password_hash = auth.passwords.hash(password)
         account.password_changed_at = now
-        if role is not None:
+        if role in PRIVILEGED_ROLES:
             session.add(RoleGrant(account=account, role=role, granted_at=now))
             account.totp_secret = auth.totp_box.seal(account.id, new_secret())
             account.totp_enabled_at = now
@@ -283,4 +288,205 @@ def load_demo_election(
         path.write_bytes(seal_secret(secret, DEMO_PASSPHRASE.format(index=index)))
         path.chmod(0o600)
     lifecycle.open_voting(session, keyring, secret_key, officer, election, now)
+    return election.title
+
+
+def _account_of(session: Session, logins: list[DemoLogin], label: str) -> Account:
+    """The demo account made under `label` (see PEOPLE)."""
+    email = next(login.email for login in logins if login.label == label)
+    found = session.scalar(select(Account).join(Member).where(Member.email == email))
+    assert found is not None  # the demo members were loaded first
+    return found
+
+
+def load_demo_consensus(
+    session: Session, keyring: Keyring, secret_key: str, now: dt.datetime, logins: list[DemoLogin]
+) -> str:
+    """The board as a decision group with a proposal in its first round: the officer, the
+    moderator and the administrator (its facilitator) took positions; the two demo
+    members have not yet, so they can try it."""
+    from voting.consensus import proposals, rounds, services
+    from voting.consensus.anonymity import RoundKeys
+    from voting.consensus.models import DecisionRule, FallbackMode, GroupKind, PositionKind
+
+    officer, moderator, admin, member, bonaire = (
+        _account_of(session, logins, label)
+        for label in ("officer", "moderator", "admin", "member", "member-bonaire")
+    )
+    group = services.create_group(
+        session,
+        officer,
+        services.GroupSettings(
+            name="Bestuur (demo)",
+            description="Het landelijk bestuur besluit bij consensus.",
+            kind=GroupKind.BOARD,
+            branch_id=None,
+            rule=DecisionRule.CONSENSUS,
+            anonymous=False,
+            live_positions=False,
+            min_participation=60,
+            max_rounds=3,
+            fallback=FallbackMode.OPEN,
+            fallback_numerator=2,
+            fallback_denominator=3,
+        ),
+        "\n".join(a.member.number for a in (officer, moderator, member, bonaire)),
+        admin.member.number,
+        keyring,
+        now,
+    )
+    proposal = proposals.start_proposal(
+        session,
+        admin,
+        group.id,
+        proposals.ProposalText(
+            title="Spandoeken voor alle afdelingen",
+            body=(
+                "Het bestuur koopt **vijf spandoeken**, één per afdeling, voor samen "
+                "hoogstens € 1.500.\n\nDe afdelingen kiezen zelf de tekst."
+            ),
+        ),
+        DecisionRule.CONSENSUS,
+        7,
+        keyring,
+        now,
+    )
+    round_keys = RoundKeys(secret_key)
+    opened = rounds.open_round(
+        session, admin, proposal.id, now + dt.timedelta(days=7), 0, keyring, round_keys, now
+    )
+    for account, kind, reason in (
+        (admin, PositionKind.AGREE, ""),
+        (officer, PositionKind.AGREE, ""),
+        (moderator, PositionKind.CONCERNS, "Bonaire heeft een spandoek in het Papiaments nodig."),
+    ):
+        rounds.submit_position(
+            session, account, proposal.id, opened.id, kind, reason, 0, round_keys, now
+        )
+    return proposal.title
+
+
+def load_demo_qa(
+    session: Session,
+    keyring: Keyring,
+    settings: Settings,
+    mailer: Mailer,
+    now: dt.datetime,
+    logins: list[DemoLogin],
+) -> str:
+    """A Partijraad election in preparation with its candidate Q&A open: two candidates
+    (one is the demo candidate login), a published question to all of them with one
+    answer, and a question waiting for the moderator."""
+    from voting.elections import preparation
+    from voting.elections.models import ElectorateKind, Meeting, QuestionKind
+    from voting.elections.preparation import RuleChoice, RulePreset
+    from voting.qa import candidates, moderation, questions
+    from voting.qa.profiles import Profile, update_profile
+
+    officer, moderator, candidate_login, member, bonaire = (
+        _account_of(session, logins, label)
+        for label in ("officer", "moderator", "candidate", "member", "member-bonaire")
+    )
+    meeting = session.scalar(select(Meeting).order_by(Meeting.id))
+    assert meeting is not None  # the demo election was loaded first
+    local = now.astimezone(ZoneInfo(meeting.timezone)).replace(tzinfo=None, second=0, microsecond=0)
+    election = preparation.create_election(
+        session,
+        officer,
+        meeting,
+        title="Verkiezing Partijraad (demo)",
+        opens_local=local + dt.timedelta(days=10),
+        closes_local=local + dt.timedelta(days=13),
+        electorate_kind=ElectorateKind.ALL_MEMBERS,
+        branch_id=None,
+        cutoff=now.date(),
+        require_second_factor=False,
+        now=now,
+    )
+    preparation.add_question(
+        session,
+        officer,
+        election,
+        kind=QuestionKind.APPROVAL,
+        title="Partijraad (2 zetels)",
+        text="Kies ten hoogste twee kandidaten.",
+        rule=RuleChoice(RulePreset.APPROVAL),
+        options=["Plaats 1", "Plaats 2"],
+        seats=2,
+        now=now,
+    )
+    candidates.set_up(
+        session,
+        officer,
+        election.id,
+        candidates.Period(local - dt.timedelta(minutes=1), local + dt.timedelta(days=9)),
+        keyring,
+        now,
+    )
+    second = session.scalar(
+        select(Member)
+        .where(
+            Member.status == MemberStatus.ACTIVE,
+            ~select(Account.id).where(Account.member_id == Member.id).exists(),
+        )
+        .order_by(Member.number)
+    )
+    assert second is not None  # fifty demo members, eight with an account
+    admitted = [
+        candidates.admit(
+            session,
+            officer,
+            election.id,
+            member_number=who.number,
+            display_name="",
+            question_id=None,
+            keyring=keyring,
+            now=now,
+        )
+        for who in (candidate_login.member, second)
+    ]
+    update_profile(
+        session,
+        candidate_login,
+        admitted[0].id,
+        Profile(
+            display_name=admitted[0].display_name,
+            pronouns="zij/haar",
+            motivation="Ik wil dat elke afdeling gehoord wordt in de Partijraad.",
+            experience="Vier jaar secretaris van de afdeling Utrecht.",
+            links="",
+        ),
+        now,
+    )
+    to_all = questions.ask(
+        session,
+        member,
+        election.id,
+        candidate_id=None,
+        text="Hoe betrekt u leden die niet naar vergaderingen kunnen komen?",
+        anonymous=False,
+        keyring=keyring,
+        now=now,
+    )
+    moderation.approve(session, moderator, to_all.id, keyring, settings, mailer, now)
+    questions.answer(
+        session,
+        candidate_login,
+        to_all.id,
+        "Met online stemmen en een vragenronde zoals deze.",
+        keyring,
+        settings,
+        mailer,
+        now,
+    )
+    questions.ask(
+        session,
+        bonaire,
+        election.id,
+        candidate_id=admitted[0].id,
+        text="Komt u ook eens naar Bonaire?",
+        anonymous=True,
+        keyring=keyring,
+        now=now,
+    )
     return election.title

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests import factories
-from tests.mailsink import free_port
+from tests.mailsink import MailSink, free_port
 from tests.voting.web import sign_in
 from voting.accounts.models import Account, Role
+from voting.config import Settings
 from voting.demo import current_code, has_data, load_demo_data, saved_logins
 from voting.devmail import start_sink
 from voting.logging import JSONFormatter, RequestIdFilter
@@ -38,6 +39,7 @@ def test_demo_data_gives_every_role_a_working_login(
         "moderator",
         "trustee",
         "member",
+        "candidate",
     }
     assert saved_logins(tmp_path) == [
         type(login)(login.role, login.email, login.password, login.role) for login in logins
@@ -122,3 +124,45 @@ def test_demo_election_is_open_and_its_trustee_files_open_with_the_printed_passp
     )
     secret = open_secret((tmp_path / "trustee-1.key").read_bytes(), DEMO_PASSPHRASE.format(index=1))
     assert secret.trustee == 1
+
+
+def test_demo_consensus_and_qa_give_every_area_something_to_try(
+    app: Flask, db: Session, tmp_path: Path, settings: Settings, mail: MailSink
+) -> None:
+    from voting.consensus.models import Position, Proposal
+    from voting.demo import load_demo_consensus, load_demo_election, load_demo_qa
+    from voting.keys import Keyring
+    from voting.mail import SMTPMailer
+    from voting.qa.models import QAAnswer, Question, QuestionState
+
+    keyring = Keyring(settings.secret_key)
+    logins = load_demo_data(db, factories.auth_config(), factories.NOW, tmp_path)
+    with app.app_context():  # as `stembus dev` loads it
+        load_demo_election(db, keyring, settings.secret_key, factories.NOW, tmp_path)
+        title = load_demo_consensus(db, keyring, settings.secret_key, factories.NOW, logins)
+        load_demo_qa(db, keyring, settings, SMTPMailer(settings), factories.NOW, logins)
+    proposal = db.scalar(select(Proposal).where(Proposal.title == title))
+    assert proposal is not None
+    (opened,) = proposal.rounds
+    assert opened.closed_at is None
+    assert db.scalar(select(func.count()).select_from(Position)) == 3
+    states = sorted(q.state for q in db.scalars(select(Question)))
+    assert states == [QuestionState.APPROVED, QuestionState.PENDING]
+    assert db.scalar(select(func.count()).select_from(QAAnswer)) == 1
+    # The asker of the published question hears of the answer, with a link to it.
+    member = next(login for login in logins if login.label == "member")
+    (told,) = mail.wait_for(1, to=member.email)
+    assert "/qa/questions/" in MailSink.body_of(told)
+    # The demo members can take a position: they have not responded yet.
+    client = app.test_client()
+    sign_in(client, member.email, member.password)
+    page = client.get(f"/consensus/proposals/{proposal.id}").get_data(as_text=True)
+    assert 'name="kind"' in page
+    # The candidate signs in without a second step and answers in their own account.
+    candidate = next(login for login in logins if login.label == "candidate")
+    client = app.test_client()
+    response = sign_in(client, candidate.email, candidate.password)
+    assert not response.headers["Location"].startswith("/login/second-factor")
+    published = db.scalar(select(Question).where(Question.state == QuestionState.APPROVED))
+    assert published is not None
+    assert "Iris Mulder" in client.get(f"/qa/questions/{published.id}").get_data(as_text=True)
