@@ -673,7 +673,7 @@ def test_at_the_meeting_the_result_is_counted_published_and_projected(
     assert results == preview
     assert [r.outcome for r in results] == ["aangenomen", "verworpen", "aangenomen", "gekozen"]
     rules = [r.rule for r in results]
-    assert "Onthoudingen tellen niet mee als uitgebrachte stem." in rules[0]
+    assert "Onthoudingen en blanco stemmen tellen niet mee als uitgebrachte stem." in rules[0]
     assert rules[1] == rules[0]
     assert rules[2].startswith("De optie met de meeste stemmen wint.")
     assert rules[3].startswith("De kandidaten met de meeste stemmen krijgen de plaatsen.")

@@ -106,19 +106,11 @@ def describe_rule(rule: MajorityRule) -> str:
                     )
                 )
             )
-        if rule.abstain_counts:
-            parts.append(str(_l("Abstentions count as votes cast.")))
-        else:
-            parts.append(str(_l("Abstentions do not count as votes cast.")))
     elif rule.kind is RuleKind.PLURALITY:
         parts.append(str(_l("The option with the most votes wins.")))
     else:
         parts.append(str(_l("The candidates with the most votes fill the seats.")))
-    if rule.kind is not RuleKind.APPROVAL:
-        if rule.blank_counts:
-            parts.append(str(_l("Blank votes count as votes cast.")))
-        else:
-            parts.append(str(_l("Blank votes do not count as votes cast.")))
+    parts.append(_what_counts(rule))
     if rule.quorum is not None:
         percent = 100 * rule.quorum.numerator // rule.quorum.denominator
         parts.append(
@@ -126,13 +118,40 @@ def describe_rule(rule: MajorityRule) -> str:
                 _l("Valid only if at least %(percent)d%% of the voters take part.", percent=percent)
             )
         )
-    ties = {
-        TieRule.REJECTED: _l("A tie means rejected."),
-        TieRule.CHAIR: _l("A tie is decided by the chair at the meeting."),
-        TieRule.LOT: _l("A tie is decided by lot at the meeting."),
-    }
-    parts.append(str(ties[rule.tie]))
-    return " ".join(parts)
+    parts.append(_on_a_tie(rule))
+    return " ".join(part for part in parts if part)
+
+
+def _what_counts(rule: MajorityRule) -> str:
+    """Which votes count as cast, in one sentence where one will do."""
+    if rule.kind is RuleKind.APPROVAL:
+        return ""  # every ballot counts: a seat needs votes, not a share of them
+    if rule.kind is RuleKind.PLURALITY:
+        if rule.blank_counts:
+            return str(_l("Blank votes count as votes cast."))
+        return str(_l("Blank votes do not count as votes cast."))
+    if rule.abstain_counts and rule.blank_counts:
+        return str(_l("Abstentions and blank votes count as votes cast."))
+    if not rule.abstain_counts and not rule.blank_counts:
+        return str(_l("Abstentions and blank votes do not count as votes cast."))
+    if rule.abstain_counts:
+        return str(_l("Abstentions count as votes cast; blank votes do not."))
+    return str(_l("Blank votes count as votes cast; abstentions do not."))
+
+
+def _on_a_tie(rule: MajorityRule) -> str:
+    """What a tie becomes, in the words that fit the kind of question (ballots/counting.py)."""
+    if rule.tie is TieRule.CHAIR:
+        return str(_l("A tie is decided by the chair at the meeting."))
+    if rule.tie is TieRule.LOT:
+        return str(_l("A tie is decided by lot at the meeting."))
+    if rule.kind is RuleKind.PLURALITY:
+        return str(_l("If options tie for the most votes, none of them is chosen."))
+    if rule.kind is RuleKind.APPROVAL:
+        return str(
+            _l("Candidates who tie for the last seat are not elected; that seat stays empty.")
+        )
+    return str(_l("A tie means rejected."))
 
 
 MOTION_LABELS = {"voor": _l("For"), "tegen": _l("Against"), "onthouding": _l("Abstain")}
