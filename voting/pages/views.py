@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from voting.db import request_session
+from voting.db import request_session, utcnow
 from voting.i18n import LOCALE_SESSION_KEY, SUPPORTED_LOCALES
+from voting.runtime import current_settings
 from voting.security import Access, access, is_safe_next
 
 bp = Blueprint("pages", __name__)
@@ -17,8 +18,15 @@ bp = Blueprint("pages", __name__)
 @bp.route("/")
 @access(Access.PUBLIC)
 def home() -> str:
-    """The start page: what a member can do now."""
-    return render_template("pages/home.html", user=current_user)
+    """The start page: what asks for the member's attention now (voting/pages/today.py)."""
+    today = None
+    if current_user.is_authenticated and current_user.second_factor_satisfied:
+        from voting.pages.today import today_for
+
+        today = today_for(
+            request_session(), current_settings().secret_key, current_user.account, utcnow()
+        )
+    return render_template("pages/home.html", user=current_user, today=today)
 
 
 @bp.route("/healthz")
