@@ -47,6 +47,8 @@ def moment_text(moment: dt.datetime, timezone: str, locale: str) -> str:
     """A UTC moment as people read it: the date in words and the time to the minute, in the
     zone and the language's own order ("26 nov 2026, 14:05"; "Nov 26, 2026, 2:05 PM").
     Seconds are noise to a reader; exports keep them."""
+    if moment.tzinfo is None:  # the database gives UTC; a naive value is read as UTC too
+        moment = moment.replace(tzinfo=dt.UTC)
     local = moment.astimezone(ZoneInfo(timezone))
     date = babel_format_date(local, format="medium", locale=locale)
     time = babel_format_time(local, format="short", tzinfo=ZoneInfo(timezone), locale=locale)

@@ -294,7 +294,10 @@ def test_member_votes_twice_with_the_keyboard_alone(site: Site, new_visitor: New
     as_member.tab_to(lambda f: f.href == f"/vote/{slug}?mode=step")
     as_member.press("Enter")
     assert _question_number(as_member) == "Vraag 1 van 4"
-    assert "Onthoudingen tellen niet mee" in as_member.page.locator("#q1 .hint").inner_text()
+    assert (
+        "Onthoudingen en blanco stemmen tellen niet mee"
+        in as_member.page.locator("#q1 .hint").inner_text()
+    )
     as_member.tab_to(lambda f: f.name == "q1")  # the first option: Voor
     keys.press("Space")
     as_member.press("Enter")  # Enter in a question goes on to the next one

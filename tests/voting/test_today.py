@@ -14,7 +14,8 @@ from tests.voting.consensus import arrange as consensus
 from tests.voting.elections.conftest import DURING, OPENS, SECRET_KEY, make_election, ready_and_open
 from tests.voting.qa import arrange as qa
 from tests.voting.web import sign_in
-from voting.consensus import fallback
+from voting.accounts.models import Role
+from voting.consensus import fallback, moderation, services
 from voting.consensus.models import FallbackChoice, PositionKind
 from voting.db import utcnow
 from voting.elections.casting import cast_ballot
@@ -65,10 +66,18 @@ def test_a_round_waits_until_the_member_takes_a_position(db: Session) -> None:
         found.deadline,
         False,
     )
+    # Past the deadline the round only waits to be closed: nothing can be answered.
+    assert today_for(db, SECRET_KEY, member, found.deadline).waiting_rounds == []
     consensus.take(db, member, found, PositionKind.AGREE)
     assert today_for(db, SECRET_KEY, member, consensus.NOW).waiting_rounds == []
     stranger = consensus.people(db, 1, prefix="Stranger")[0]
     assert today_for(db, SECRET_KEY, stranger, consensus.NOW).waiting_rounds == []
+    # A member who joins while the round is open takes part from the next round on.
+    (late,) = consensus.people(db, 1, prefix="Late")
+    services.add_members(
+        db, consensus.officer(db), group.id, late.member.number, False, consensus.NOW
+    )
+    assert today_for(db, SECRET_KEY, late, consensus.NOW).waiting_rounds == []
 
 
 def test_moderators_see_what_waits_and_members_the_open_qa(db: Session) -> None:
@@ -95,6 +104,7 @@ def test_the_start_page_lists_the_waiting_round_in_words(app: Flask, db: Session
     assert f'href="/consensus/proposals/{proposal.id}">Een nieuwe vlag</a>' in page
     quiet = app.test_client()
     sign_in(quiet, facilitator.member.email, factories.PASSWORD)
+    assert "Een nieuwe vlag" in quiet.get("/").get_data(as_text=True)
     consensus.take(db, facilitator, proposal.rounds[0], PositionKind.AGREE, now=utcnow())
     assert "Een nieuwe vlag" not in quiet.get("/").get_data(as_text=True)
 
@@ -120,3 +130,18 @@ def test_an_open_fallback_vote_waits_until_the_member_votes(db: Session) -> None
     )
     fallback.cast_fallback(db, member, proposal.id, FallbackChoice.NO, 0, later)
     assert today_for(db, SECRET_KEY, member, later).waiting_rounds == []
+
+
+def test_moderators_see_reported_reasons_in_consensus_rounds(db: Session) -> None:
+    facilitator, member = consensus.people(db, 2, prefix="Report")
+    group = consensus.group(db, facilitator, [member], live_positions=True)
+    proposal = consensus.proposal(db, facilitator, group)
+    found = consensus.open_next(db, facilitator, proposal)
+    position = consensus.take(db, member, found, PositionKind.OBJECT, "Jullie zijn dom.")
+    moderator = factories.account(
+        db, factories.auth_config(), name="Mo Derator", roles=(Role.MODERATOR,)
+    )
+    assert today_for(db, SECRET_KEY, moderator, consensus.NOW).is_quiet
+    moderation.report_reason(db, facilitator, position.id, "Niet respectvol.", consensus.NOW)
+    assert today_for(db, SECRET_KEY, moderator, consensus.NOW).consensus_reports == 1
+    assert today_for(db, SECRET_KEY, member, consensus.NOW).consensus_reports == 0

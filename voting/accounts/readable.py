@@ -15,6 +15,7 @@ from typing import Final
 from flask_babel import format_date, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from voting.consensus.models import FallbackChoice, PositionKind
 from voting.consensus.rules import CHOICE_LABELS, group_label
@@ -164,6 +165,7 @@ _COLUMNS: Final = {
     "at": _l("When"),
     "election": _l("Election"),
     "question": _l("Question number"),
+    "answer_number": _l("Answer number"),
     "to": _l("To"),
     "text": _l("Text"),
     "anonymous": _l("Anonymous"),
@@ -185,6 +187,12 @@ _COLUMNS: Final = {
     "withdrawn_at": _l("Withdrawn"),
     "edited_at": _l("Changed"),
 }
+
+
+def _language(code: str) -> Markup | None:
+    """A language in its own name, marked as that language for screen readers (WCAG 3.1.2)."""
+    name = LANGUAGE_NAMES.get(code)
+    return Markup('<span lang="{}">{}</span>').format(code, name) if name else None
 
 
 def _word(value: str) -> str | None:
@@ -228,7 +236,7 @@ def cell(key: str, value: object) -> str:
         "clause": lambda v: clause_label(Clause(v)),
         "hidden_clause": lambda v: clause_label(Clause(v)),
         "status": status_label,
-        "language": LANGUAGE_NAMES.get,
+        "language": _language,
         "state": _word,
         "decision": _word,
         "resolution": _word,
@@ -242,6 +250,8 @@ def cell(key: str, value: object) -> str:
             return _("all candidates")
         if key in words:
             word = words[key](value)
+            if isinstance(word, Markup):
+                return word
             return str(word) if word is not None else value
     except (ValueError, KeyError):
         return value

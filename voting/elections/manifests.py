@@ -149,7 +149,7 @@ def _on_a_tie(rule: MajorityRule) -> str:
         return str(_l("If options tie for the most votes, none of them is chosen."))
     if rule.kind is RuleKind.APPROVAL:
         return str(
-            _l("Candidates who tie for the last seat are not elected; that seat stays empty.")
+            _l("Candidates who tie for the last seats are not elected; those seats stay empty.")
         )
     return str(_l("A tie means rejected."))
 

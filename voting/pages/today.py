@@ -2,8 +2,8 @@
 
 Open votes they may cast (and whether a ballot of theirs is in), votes that open soon,
 consensus rounds and open fallback votes in their groups that still wait for them, the
-candidate Q&As they may take part in, and for moderators the questions waiting for a
-decision. Read-only: the start page changes nothing.
+candidate Q&As they may take part in, and for moderators the questions and reported
+reasons waiting for a decision. Read-only: the start page changes nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from voting.consensus.models import (
     GroupMember,
     Proposal,
     Round,
+    RoundParticipant,
 )
+from voting.consensus.moderation import open_reports
 from voting.elections.casting import my_ballots
 from voting.elections.models import Election, ElectionState, Voter
 from voting.qa.models import QA
@@ -58,6 +60,7 @@ class Today:
     waiting_rounds: list[WaitingRound] = field(default_factory=list)
     open_qas: list[QA] = field(default_factory=list)
     moderation: list[tuple[QA, int]] = field(default_factory=list)
+    consensus_reports: int = 0
 
     @property
     def is_quiet(self) -> bool:
@@ -68,6 +71,7 @@ class Today:
             or self.waiting_rounds
             or self.open_qas
             or self.moderation
+            or self.consensus_reports
         )
 
 
@@ -96,12 +100,19 @@ def _votes(
             today.upcoming_votes.append(election)
 
 
-def _rounds(session: Session, round_keys: RoundKeys, account: Account, today: Today) -> None:
+def _rounds(
+    session: Session, round_keys: RoundKeys, account: Account, now: dt.datetime, today: Today
+) -> None:
+    # Only the round's participants (the group's members when it opened) may answer, and
+    # only before its deadline (a round past it waits for `consensus-close-due`).
     open_rounds = session.scalars(
         select(Round)
-        .join(Proposal, Proposal.id == Round.proposal_id)
-        .join(GroupMember, GroupMember.group_id == Proposal.group_id)
-        .where(GroupMember.account_id == account.id, Round.closed_at.is_(None))
+        .join(RoundParticipant, RoundParticipant.round_id == Round.id)
+        .where(
+            RoundParticipant.account_id == account.id,
+            Round.closed_at.is_(None),
+            Round.deadline > now,
+        )
         .order_by(Round.deadline, Round.id)
     ).all()
     for found in open_rounds:
@@ -110,10 +121,16 @@ def _rounds(session: Session, round_keys: RoundKeys, account: Account, today: To
     open_fallbacks = session.scalars(
         select(FallbackVote)
         .join(FallbackVoter, FallbackVoter.fallback_id == FallbackVote.id)
+        .join(Proposal, Proposal.id == FallbackVote.proposal_id)
+        .join(
+            GroupMember,
+            (GroupMember.group_id == Proposal.group_id) & (GroupMember.account_id == account.id),
+        )
         .where(
             FallbackVoter.account_id == account.id,
             FallbackVoter.choice.is_(None),
             FallbackVote.closed_at.is_(None),
+            FallbackVote.deadline > now,
             FallbackVote.mode == FallbackMode.OPEN,
         )
         .order_by(FallbackVote.deadline, FallbackVote.id)
@@ -129,9 +146,10 @@ def today_for(session: Session, secret_key: str, account: Account, now: dt.datet
     """What asks for `account`'s attention at `now`."""
     today = Today()
     _votes(session, secret_key, account, now, today)
-    _rounds(session, RoundKeys(secret_key), account, today)
+    _rounds(session, RoundKeys(secret_key), account, now, today)
     today.open_qas = [qa for qa in readable_qas(session, account) if qa.is_open(now)]
     today.open_qas.sort(key=lambda qa: qa.closes_at)
     if Role.MODERATOR in account.role_set():
         today.moderation = [(qa, n) for qa, n in waiting_counts(session, account) if n]
+        today.consensus_reports = len(open_reports(session))
     return today

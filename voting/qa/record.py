@@ -78,7 +78,7 @@ def personal_data(session: Session, account: Account) -> dict[str, list[dict[str
         "reports": [
             {
                 "question": r.question_id,
-                "answer": r.answer_id,
+                "answer_number": r.answer_id,
                 "why": r.why,
                 "at": r.created_at.isoformat(),
                 "resolution": r.resolution.value if r.resolution else None,

@@ -45,7 +45,7 @@ def test_codes_without_a_label_are_shown_as_they_are(app: Flask) -> None:
         assert role_label(Role.TRUSTEE.value) == "Sleutelbeheerder (Partijraad)"
         assert role_label("unknown") == "unknown"
         assert cell("status", "suspended") == "geschorst"
-        assert cell("language", "en") == "English"
+        assert cell("language", "en") == '<span lang="en">English</span>'
         assert cell("language", "xx") == "xx"
 
 

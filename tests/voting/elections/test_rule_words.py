@@ -47,8 +47,8 @@ def _rule(
         (
             _rule(RuleKind.APPROVAL, TieRule.REJECTED),
             "De kandidaten met de meeste stemmen krijgen de plaatsen. "
-            "Hebben kandidaten evenveel stemmen voor de laatste plaats, dan wordt geen van hen "
-            "gekozen. Die plaats blijft leeg.",
+            "Hebben kandidaten evenveel stemmen voor de laatste plaatsen, dan wordt geen van hen "
+            "gekozen. Die plaatsen blijven leeg.",
         ),
     ],
 )
@@ -61,4 +61,4 @@ def test_a_candidate_election_never_says_a_tie_means_rejected(app: Flask) -> Non
     with app.test_request_context(), force_locale("en"):
         words = describe_rule(_rule(RuleKind.APPROVAL, TieRule.REJECTED))
     assert "rejected" not in words
-    assert "seat stays empty" in words
+    assert "those seats stay empty" in words
