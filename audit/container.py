@@ -55,6 +55,9 @@ class Limits:
 
 DEFAULT_LIMITS: Final = Limits()
 
+READ_CHUNK_BYTES: Final = 1 << 20
+"""A record file is read a mebibyte at a time (see `RecordArchive.read`)."""
+
 
 def _check_name(name: str) -> None:
     if not NAME_PATTERN.fullmatch(name):
@@ -182,7 +185,14 @@ class RecordArchive:
         with os.fdopen(descriptor, "rb") as file:
             if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
                 raise RecordUnreadable(name, "file-type", "not a regular file")
-            return file.read(limit + 1)
+            # In chunks: `read(limit + 1)` would reserve the whole limit (256 MiB) up front
+            # for every file, however small; one chunk past the limit is enough to refuse.
+            chunks: list[bytes] = []
+            total = 0
+            while total <= limit and (chunk := file.read(READ_CHUNK_BYTES)):
+                chunks.append(chunk)
+                total += len(chunk)
+            return b"".join(chunks)
 
 
 def write_files(path: str | os.PathLike[str], files: Mapping[str, bytes]) -> Path:

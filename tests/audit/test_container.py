@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.container import Limits, RecordArchive, write_files
+from audit.container import READ_CHUNK_BYTES, Limits, RecordArchive, write_files
 from audit.errors import RecordUnreadable
 
 FILES = {"record.json": b"{}", "log/00000000.json": b'{"a":1}', "heads.json": b"[]"}
@@ -166,3 +166,19 @@ def test_directory_entries_of_a_zip_are_not_files(tmp_path: Path) -> None:
         archive.writestr("log/00000000.json", b"{}")
     with RecordArchive.open(path) as opened:
         assert opened.names() == frozenset({"log/00000000.json"})
+
+
+@pytest.mark.parametrize(("limit", "fits"), [(3 << 20, True), ((5 << 19) - 1, False)])
+def test_a_file_of_several_read_chunks_is_read_whole_or_refused(
+    tmp_path: Path, limit: int, fits: bool
+) -> None:
+    # 2.5 MiB: three chunks of READ_CHUNK_BYTES; a byte under it must be refused.
+    data = b"0" * (5 << 19)  # the archive reads bytes; JSON is checked later
+    assert len(data) > 2 * READ_CHUNK_BYTES
+    path = write_files(tmp_path / "big", {"record.json": data})
+    with RecordArchive.open(path, Limits(max_file_bytes=limit)) as archive:
+        if fits:
+            assert archive.read("record.json") == data
+        else:
+            with pytest.raises(RecordUnreadable, match="file-size"):
+                archive.read("record.json")
