@@ -46,6 +46,9 @@ def fresh_database_url(tmp_root: Path, name: str) -> str:
     if not configured.startswith("postgresql"):
         return f"sqlite:///{tmp_root / (name + '.db')}"
     url = make_url(configured)
+    if not name.endswith(_worker()):
+        # Two test processes share the server: the same name in both would collide.
+        name = f"{name}_{_worker()}"
     database = f"{url.database}_{name}".replace("-", "_")
     admin = make_engine(configured, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
