@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -154,8 +154,10 @@ def cast_ballot(
         raise BallotRefused(_l("Your choices do not fit this question."), exc.question) from exc
     try:
         with session.begin_nested():
-            session.add_all(
-                SeenCiphertext(election_id=election.id, key=key) for key in ciphertext_keys(ballot)
+            # One multi-row INSERT (no ORM objects: 90 rows for a 30-motion ballot).
+            session.execute(
+                insert(SeenCiphertext),
+                [{"election_id": election.id, "key": key} for key in ciphertext_keys(ballot)],
             )
     except (
         IntegrityError

@@ -7,6 +7,9 @@ carries the SHA-256 of its frozen text, so the text people voted on can be prove
 
 from __future__ import annotations
 
+import functools
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ballots import (
@@ -29,7 +32,14 @@ from voting.errors import Conflict
 
 def rule_of(question: ElectionQuestion) -> MajorityRule:
     """The question's majority rule."""
-    return MajorityRule.from_json(stored(question.rule_json), field="rule")
+    return _parsed_rule(question.rule_json)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_rule(text: str) -> MajorityRule:
+    # A rule is immutable and its stored text is the key: a ballot page of 30 questions
+    # would otherwise parse 30 rules on every view.
+    return MajorityRule.from_json(stored(text), field="rule")
 
 
 def manifest_question(question: ElectionQuestion) -> Question:
@@ -85,6 +95,12 @@ def build_manifest(election: Election, electorate_size: int) -> Manifest:
 
 def describe_rule(rule: MajorityRule) -> str:
     """The rule in plain words, as voters read it before they vote and on the projector."""
+    return _described(rule, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=512)
+def _described(rule: MajorityRule, locale: str) -> str:
+    # The words depend on the rule and the language only (`locale` is the cache key).
     parts: list[str] = []
     if rule.kind is RuleKind.MAJORITY:
         share = f"{rule.threshold.numerator}/{rule.threshold.denominator}"
@@ -163,7 +179,14 @@ def option_label(option: ElectionOption) -> str:
         option.question.kind is not DbQuestionKind.MULTIPLE_CHOICE
         and option.question.kind is not DbQuestionKind.APPROVAL
     ):
-        label = MOTION_LABELS.get(option.key)
+        label = _motion_label(option.key, str(get_locale()))
         if label is not None:
-            return str(label)
+            return label
     return option.label
+
+
+@functools.lru_cache(maxsize=64)
+def _motion_label(key: str, locale: str) -> str | None:
+    # `locale` is the cache key: the label is translated in the current language.
+    label = MOTION_LABELS.get(key)
+    return str(label) if label is not None else None
