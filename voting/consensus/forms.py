@@ -25,10 +25,11 @@ from voting.consensus.models import (
     FallbackMode,
     GroupKind,
 )
-from voting.consensus.moderation import MAX_WHY, RULE_TEXTS
+from voting.consensus.moderation import MAX_WHY
 from voting.consensus.proposals import MAX_BODY, MAX_STATEMENT, MAX_TITLE
 from voting.consensus.rules import CHOICE_LABELS, KIND_LABELS, MAX_REASON_LENGTH, RULE_NAMES
 from voting.forms import StembusForm
+from voting.moderation.clauses import CLAUSE_TEXTS
 
 TOO_LONG = _l("Use at most %(max)d characters.")
 # Links: up to 20 lines of a label and an address.
@@ -260,7 +261,7 @@ class HideForm(StembusForm):
 
     rule = RadioField(
         _l("The guideline it breaks"),
-        choices=[SelectChoice(r.value, text) for r, text in RULE_TEXTS.items()],
+        choices=[SelectChoice(r.value, text) for r, text in CLAUSE_TEXTS.items()],
         validators=[InputRequired(_l("Choose the guideline the reason breaks."))],
     )
 

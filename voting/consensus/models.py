@@ -33,6 +33,8 @@ from voting.accounts.models import Account
 from voting.db import Base, UTCDateTime, str_enum
 from voting.elections.models import Election
 from voting.members.models import Branch
+from voting.moderation.clauses import Clause
+from voting.moderation.models import ReportResolution
 
 
 class GroupKind(StrEnum):
@@ -95,22 +97,6 @@ class CloseReason(StrEnum):
 
     DEADLINE = "deadline"
     EVERYONE_RESPONDED = "everyone-responded"
-
-
-class ConductRule(StrEnum):
-    """The Safe(r) Space guidelines a moderator can cite when hiding a reason."""
-
-    OWN_EXPERIENCE = "own-experience"
-    WITH_PEOPLE = "with-people"
-    ADDRESS = "address"
-    PERSONAL_DATA = "personal-data"
-
-
-class ReportResolution(StrEnum):
-    """What a moderator decided about a report."""
-
-    HIDDEN = "hidden"
-    KEPT = "kept"
 
 
 class DecisionGroup(Base):
@@ -330,7 +316,7 @@ class Position(Base):
     )
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
-    hidden_rule: Mapped[ConductRule | None] = mapped_column(str_enum(ConductRule), default=None)
+    hidden_rule: Mapped[Clause | None] = mapped_column(str_enum(Clause), default=None)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
 
     round: Mapped[Round] = relationship()

@@ -28,7 +28,6 @@ from voting.config import Settings
 from voting.consensus import entries
 from voting.consensus.entries import EntryType
 from voting.consensus.models import (
-    ConductRule,
     Position,
     Report,
     ReportResolution,
@@ -39,16 +38,10 @@ from voting.errors import Conflict, FieldError, NotFound
 from voting.events import record_event
 from voting.keys import Keyring
 from voting.mail import Mailer, MailError, compose
+from voting.moderation.clauses import CLAUSE_TEXTS, Clause
 
 logger = logging.getLogger(__name__)
 MAX_WHY: Final = 1000
-
-RULE_TEXTS: Final = {
-    ConductRule.OWN_EXPERIENCE: _l("Speak from your own experience."),
-    ConductRule.WITH_PEOPLE: _l("Talk with people, not about them."),
-    ConductRule.ADDRESS: _l("Respect how people want to be addressed."),
-    ConductRule.PERSONAL_DATA: _l("Do not share personal details of others."),
-}
 
 
 def readable_position(session: Session, actor: Account, position_id: int) -> Position:
@@ -151,7 +144,7 @@ def hide_reason(
     session: Session,
     actor: Account,
     report_id: int,
-    rule: ConductRule | str,
+    rule: Clause | str,
     keyring: Keyring,
     settings: Settings,
     mailer: Mailer,
@@ -163,7 +156,7 @@ def hide_reason(
     """
     report = _open_report(session, report_id)
     try:
-        chosen = ConductRule(rule)
+        chosen = Clause(rule)
     except ValueError as error:
         raise FieldError("rule", _l("Choose the guideline the reason breaks.")) from error
     position = report.position
@@ -195,7 +188,7 @@ def hide_reason(
     return position
 
 
-def _tell_author(settings: Settings, mailer: Mailer, position: Position, rule: ConductRule) -> None:
+def _tell_author(settings: Settings, mailer: Mailer, position: Position, rule: Clause) -> None:
     assert position.account is not None  # checked by the caller
     account = position.account
     member = account.member
@@ -206,7 +199,7 @@ def _tell_author(settings: Settings, mailer: Mailer, position: Position, rule: C
             "consensus/mail/hidden.txt",
             name=member.name,
             title=proposal.title,
-            rule=str(RULE_TEXTS[rule]),
+            rule=str(CLAUSE_TEXTS[rule]),
             link=f"{settings.base_url}/consensus/proposals/{proposal.id}",
         )
         subject = _("A moderator hid your reason")

@@ -37,7 +37,6 @@ from voting.consensus.models import (
     Report,
     Round,
 )
-from voting.consensus.moderation import RULE_TEXTS
 from voting.consensus.proposals import (
     current_answer,
     fallback_of,
@@ -62,6 +61,7 @@ from voting.consensus.rules import (
 from voting.consensus.services import load_proposal, membership, require_member
 from voting.errors import NotFound
 from voting.keys import Keyring
+from voting.moderation.clauses import CLAUSE_TEXTS
 from voting.names import are_confusable
 from voting.spreadsheet import write_csv
 
@@ -205,7 +205,7 @@ def round_view(
                 position=position,
                 author=names.get(position.account_id) if position.account_id else None,
                 label=position_label(proposal.rule, position.kind),
-                hidden_rule=RULE_TEXTS[position.hidden_rule] if position.hidden_rule else None,
+                hidden_rule=CLAUSE_TEXTS[position.hidden_rule] if position.hidden_rule else None,
                 answer=answer,
                 earlier_answer=earlier,
                 is_own=is_own,

@@ -55,6 +55,7 @@ from voting.errors import FieldError
 from voting.keys import Keyring
 from voting.members.models import Branch
 from voting.members.services import officer_branch_ids
+from voting.moderation.clauses import CLAUSE_TEXTS
 from voting.runtime import current_keyring, current_mailer, current_settings
 from voting.security import Access, access
 
@@ -86,7 +87,7 @@ def _helpers() -> dict[str, object]:
         "choice_labels": CHOICE_LABELS,
         "position_labels": position_label,
         "group_labels": group_label,
-        "rule_texts": moderation.RULE_TEXTS,
+        "rule_texts": CLAUSE_TEXTS,
     }
 
 

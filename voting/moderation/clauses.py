@@ -1,8 +1,8 @@
 """The clauses of the code of conduct (the Safe(r) Space guidelines) a moderator can cite.
 
-The values are those of the consensus area's `ConductRule`, so that one guidelines page
-(`consensus.guidelines`) numbers and explains them for both areas; a test keeps the two
-lists equal.
+Both areas cite them: a moderator hides a consensus reason or rejects or hides a Q&A
+question or answer under one of these, and one guidelines page (`consensus.guidelines`)
+numbers and explains them.
 """
 
 from __future__ import annotations

@@ -18,6 +18,14 @@ from voting.db import Base, UTCDateTime, str_enum
 from voting.moderation.clauses import Clause
 
 
+class ReportResolution(StrEnum):
+    """What a moderator decided about a report (of a consensus reason, or a Q&A question or
+    answer)."""
+
+    HIDDEN = "hidden"
+    KEPT = "kept"
+
+
 class ActionKind(StrEnum):
     """What a moderator decided."""
 

@@ -31,6 +31,7 @@ from voting.accounts.models import Account
 from voting.db import Base, UTCDateTime, str_enum
 from voting.elections.models import Election, ElectionOption, ElectionQuestion
 from voting.moderation.clauses import Clause
+from voting.moderation.models import ReportResolution
 
 
 class QuestionState(StrEnum):
@@ -40,13 +41,6 @@ class QuestionState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
-
-
-class ReportResolution(StrEnum):
-    """What a moderator decided about a report."""
-
-    HIDDEN = "hidden"
-    KEPT = "kept"
 
 
 class QA(Base):

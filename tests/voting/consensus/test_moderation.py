@@ -18,10 +18,11 @@ from tests.voting.web import post_form, sign_in
 from voting.accounts.models import Role
 from voting.config import Settings
 from voting.consensus import moderation
-from voting.consensus.models import ConductRule, PositionKind, Report, ReportResolution
+from voting.consensus.models import PositionKind, Report, ReportResolution
 from voting.consensus.record import decision_record, record_csv
 from voting.errors import Conflict, FieldError, Forbidden, NotFound
 from voting.mail import SMTPMailer
+from voting.moderation.clauses import Clause
 
 
 @pytest.fixture
@@ -60,14 +61,14 @@ def test_hidden_reason_is_replaced_by_a_notice_and_its_author_is_told(
         db,
         moderator,
         report.id,
-        ConductRule.WITH_PEOPLE,
+        Clause.WITH_PEOPLE,
         KEYRING,
         settings,
         SMTPMailer(settings),
         arrange.NOW,
     )
     db.refresh(position)
-    assert (position.hidden_rule, position.hidden_by_id) == (ConductRule.WITH_PEOPLE, moderator.id)
+    assert (position.hidden_rule, position.hidden_by_id) == (Clause.WITH_PEOPLE, moderator.id)
     assert db.get(Report, report.id).resolution is ReportResolution.HIDDEN  # type: ignore[union-attr]
     (message,) = mail.wait_for(1, to=author.member.email)
     body = MailSink.body_of(message)
@@ -143,7 +144,7 @@ def test_a_new_reason_while_the_round_is_open_is_shown_again(db: Session) -> Non
     first = arrange.open_next(db, facilitator, arrange.proposal(db, facilitator, found))
     position = arrange.take(db, author, first, PositionKind.CONCERNS, "Rude words.")
     report = moderation.report_reason(db, reader, position.id, "Rude.", arrange.NOW)
-    position.hidden_at, position.hidden_rule = arrange.NOW, ConductRule.ADDRESS
+    position.hidden_at, position.hidden_rule = arrange.NOW, Clause.ADDRESS
     db.commit()
     assert report.position.is_hidden
     changed = arrange.take(db, author, first, PositionKind.CONCERNS, "Kinder words.")
@@ -177,7 +178,7 @@ def test_moderator_hides_through_the_reports_page(
     )
     assert response.status_code == 302
     db.refresh(position)
-    assert position.hidden_rule is ConductRule.OWN_EXPERIENCE
+    assert position.hidden_rule is Clause.OWN_EXPERIENCE
     mail.wait_for(1, to=author.member.email)
     assert "No reports are waiting." in client.get("/consensus/reports").get_data(as_text=True)
 

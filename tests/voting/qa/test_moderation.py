@@ -20,7 +20,7 @@ from tests.voting.qa import arrange
 from tests.voting.qa.arrange import CLOSED, KEYRING, NOW
 from voting.auditlog import SQLLogStore
 from voting.config import Settings
-from voting.consensus.models import ConductRule
+from voting.consensus.models import Position
 from voting.errors import Conflict, FieldError, Forbidden, NotFound
 from voting.events import Event
 from voting.keys import Keyring
@@ -43,7 +43,8 @@ def _entries(db: Session, log_id: str) -> list[dict[str, object]]:
 
 
 def test_clauses_are_the_consensus_guidelines() -> None:
-    assert [c.value for c in Clause] == [r.value for r in ConductRule]
+    # One list of clauses for both areas: a hidden consensus reason names a Clause too.
+    assert Position.__table__.c.hidden_rule.type.enum_class is Clause
 
 
 # ------------------------------------------------------------------ approve
