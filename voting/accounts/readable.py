@@ -222,6 +222,20 @@ def _is_time(key: str) -> bool:
     return key in {"at", "since"} or key.endswith("_at")
 
 
+_WORDS_FOR: Final[dict[str, Callable[[str], object]]] = {
+    # Stored codes by column, to words in the reader's language (looked up at call time).
+    "position": lambda v: group_label(PositionKind(v)),
+    "vote": lambda v: CHOICE_LABELS[FallbackChoice(v)],
+    "clause": lambda v: clause_label(Clause(v)),
+    "hidden_clause": lambda v: clause_label(Clause(v)),
+    "status": status_label,
+    "language": _language,
+    "state": _word,
+    "decision": _word,
+    "resolution": _word,
+}
+
+
 def cell(key: str, value: object) -> str:
     """One value as the member reads it."""
     if value is None or value == "":
@@ -230,17 +244,6 @@ def cell(key: str, value: object) -> str:
         return _("yes") if value else _("no")
     if not isinstance(value, str):
         return str(value)
-    words: dict[str, Callable[[str], object]] = {
-        "position": lambda v: group_label(PositionKind(v)),
-        "vote": lambda v: CHOICE_LABELS[FallbackChoice(v)],
-        "clause": lambda v: clause_label(Clause(v)),
-        "hidden_clause": lambda v: clause_label(Clause(v)),
-        "status": status_label,
-        "language": _language,
-        "state": _word,
-        "decision": _word,
-        "resolution": _word,
-    }
     try:
         if _is_time(key):
             return local_time(dt.datetime.fromisoformat(value))
@@ -248,8 +251,8 @@ def cell(key: str, value: object) -> str:
             return format_date(dt.date.fromisoformat(value))
         if key == "to" and value == ALL_CANDIDATES:
             return _("all candidates")
-        if key in words:
-            word = words[key](value)
+        if key in _WORDS_FOR:
+            word = _WORDS_FOR[key](value)
             if isinstance(word, Markup):
                 return word
             return str(word) if word is not None else value
