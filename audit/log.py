@@ -24,7 +24,7 @@ from audit.merkle import (
     TreeHash,
     hash_leaf,
 )
-from audit.store import EntryFactory, LogStore
+from audit.store import EntryFactory, FrontierStore, LogStore
 from audit.tracking import TrackingCode
 from ballots.canonical import canonical_json, parse_canonical_json
 from ballots.errors import BallotsError
@@ -115,13 +115,26 @@ class Log:
         def make(size: int, latest: bytes | None) -> bytes:
             previous = parse_head(latest).head.timestamp if latest is not None else 0
             head = TreeHead(
-                log=self.log_id, size=size, root=self.root(size), timestamp=max(stamp, previous)
+                log=self.log_id, size=size, root=self._root_of(size), timestamp=max(stamp, previous)
             )
             signed.append(sign_head(key, head))
             return canonical_json(signed[-1].to_json())
 
         self.store.append_head(make)
         return signed[-1]
+
+    def _root_of(self, size: int) -> TreeHash:
+        """The root of the whole log for a new head: from the store's frontier when it keeps
+        one (no leaf reads), else from the leaves. A frontier of another size is a store
+        defect (`LogInconsistent` "frontier")."""
+        if not isinstance(self.store, FrontierStore):
+            return self.root(size)
+        frontier = self.store.frontier()
+        if frontier.size != size:
+            raise LogInconsistent(
+                "frontier", f"the store's frontier is of size {frontier.size}, the log {size}"
+            )
+        return frontier.root()
 
     def heads(self) -> list[SignedTreeHead]:
         """Return every stored head, oldest first."""

@@ -61,25 +61,72 @@ def _largest_power_of_two_below(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def root_from_leaf_hashes(leaf_hashes: Sequence[bytes]) -> TreeHash:
-    """Return MTH over `leaf_hashes` (RFC 9162 §2.1.1), in linear time and log space.
+@dataclass(frozen=True, slots=True)
+class Frontier:
+    """The compact range of a log of `size` leaves: the roots of its perfect subtrees.
 
-    The tree is folded from its perfect left subtrees (the "frontier"): MTH(D[n]) equals the
-    right-to-left fold of the perfect subtrees whose sizes are the set bits of n.
+    MTH(D[0:n]) splits n into the perfect, aligned subtrees given by the set bits of n,
+    largest first (RFC 9162 §2.1.1 takes the largest power of two below n as the left
+    subtree, again and again); `nodes` holds their hashes in that order, popcount(n) of them.
+    Appending a leaf merges equal-sized trailing subtrees (O(log n) hashes) and the root is
+    their right-to-left fold, so a store that keeps the frontier next to its size can give
+    the root of the whole log without reading a single leaf (protocol.md §II.2).
     """
-    frontier: list[tuple[int, bytes]] = []  # (size, hash) of completed perfect subtrees
-    for leaf in leaf_hashes:
-        size, node = 1, bytes(leaf)
-        while frontier and frontier[-1][0] == size:
-            left_size, left = frontier.pop()
-            size, node = left_size + size, hash_children(left, node)
-        frontier.append((size, node))
-    if not frontier:
-        return EMPTY_ROOT
-    _, root = frontier[-1]
-    for _, left in reversed(frontier[:-1]):
-        root = hash_children(left, root)
-    return TreeHash(root)
+
+    size: int
+    nodes: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, leaf_hashes: Sequence[bytes]) -> Frontier:
+        """The frontier of a log with these leaf hashes, in linear time and log space."""
+        nodes: list[bytes] = []
+        for size, leaf in enumerate(leaf_hashes):
+            _push(nodes, size, leaf)
+        return cls(len(leaf_hashes), tuple(nodes))
+
+    @classmethod
+    def from_bytes(cls, size: int, data: bytes) -> Frontier:
+        """Read `to_bytes()` back; raises `LogInconsistent` ("frontier") unless `data`
+        holds exactly popcount(size) hashes."""
+        if size < 0 or len(data) != size.bit_count() * HASH_SIZE:
+            raise LogInconsistent(
+                "frontier", f"{len(data)} bytes are not the frontier of a log of size {size}"
+            )
+        nodes = tuple(data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE))
+        return cls(size, nodes)
+
+    def to_bytes(self) -> bytes:
+        """The node hashes, concatenated (32 bytes each, largest subtree first)."""
+        return b"".join(self.nodes)
+
+    def extended(self, leaf_hash: bytes) -> Frontier:
+        """The frontier after appending one leaf."""
+        nodes = list(self.nodes)
+        _push(nodes, self.size, leaf_hash)
+        return Frontier(self.size + 1, tuple(nodes))
+
+    def root(self) -> TreeHash:
+        """MTH(D[0:size]): the right-to-left fold of the perfect subtrees."""
+        if not self.nodes:
+            return EMPTY_ROOT
+        root = self.nodes[-1]
+        for left in reversed(self.nodes[:-1]):
+            root = hash_children(left, root)
+        return TreeHash(root)
+
+
+def _push(nodes: list[bytes], size: int, leaf_hash: bytes) -> None:
+    """Append a leaf to the frontier `nodes` of a log of `size` leaves, in place."""
+    node = bytes(leaf_hash)
+    while size & 1:  # a perfect subtree of the new leaf's size ends the log: merge the two
+        node = hash_children(nodes.pop(), node)
+        size >>= 1
+    nodes.append(node)
+
+
+def root_from_leaf_hashes(leaf_hashes: Sequence[bytes]) -> TreeHash:
+    """Return MTH over `leaf_hashes` (RFC 9162 §2.1.1), in linear time and log space."""
+    return Frontier.of(leaf_hashes).root()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from audit.errors import StoreError
-from audit.merkle import LeafHash, hash_leaf
+from audit.merkle import Frontier, LeafHash, hash_leaf
 
 EntryFactory = Callable[[int], bytes]
 """Given the index the entry will get, return the entry's bytes (canonical JSON)."""
@@ -62,6 +62,16 @@ class LogStore(Protocol):
         ...
 
 
+@runtime_checkable
+class FrontierStore(LogStore, Protocol):
+    """A `LogStore` that also keeps the log's `Frontier`, updated by `append` under its
+    exclusion, so that a new head's root costs O(log n) hashes and no leaf reads."""
+
+    def frontier(self) -> Frontier:
+        """Return the frontier of the stored leaves (of size `size()`)."""
+        ...
+
+
 def check_range(start: int, end: int, size: int) -> None:
     """Raise `StoreError` ("range") unless 0 <= start <= end <= size."""
     if not 0 <= start <= end <= size:
@@ -69,27 +79,36 @@ def check_range(start: int, end: int, size: int) -> None:
 
 
 class MemoryStore:
-    """A `LogStore` in process memory, safe for concurrent threads (tests, tools, benchmarks).
+    """A `FrontierStore` in process memory, safe for concurrent threads (tests, tools,
+    benchmarks).
 
     The lock is re-entrant so that a factory may read the store (a head needs the root).
     """
 
-    __slots__ = ("_entries", "_heads", "_leaf_hashes", "_lock")
+    __slots__ = ("_entries", "_frontier", "_heads", "_leaf_hashes", "_lock")
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._entries: list[bytes] = []
         self._leaf_hashes: list[LeafHash] = []
         self._heads: list[bytes] = []
+        self._frontier = Frontier(0, ())
 
     def append(self, make_entry: EntryFactory) -> int:
         """See `LogStore.append`."""
         with self._lock:
             index = len(self._entries)
             entry = bytes(make_entry(index))
+            leaf_hash = hash_leaf(entry)
+            self._frontier = self._frontier.extended(leaf_hash)
             self._entries.append(entry)
-            self._leaf_hashes.append(hash_leaf(entry))
+            self._leaf_hashes.append(leaf_hash)
             return index
+
+    def frontier(self) -> Frontier:
+        """See `FrontierStore.frontier`."""
+        with self._lock:
+            return self._frontier
 
     def size(self) -> int:
         """See `LogStore.size`."""

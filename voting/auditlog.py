@@ -19,13 +19,13 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, func, select
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from audit.errors import StoreError
 from audit.head import timestamp_of
 from audit.log import Log
-from audit.merkle import LeafHash, hash_leaf
+from audit.merkle import Frontier, LeafHash, hash_leaf
 from audit.store import EntryFactory, HeadFactory, check_range
 from ballots import JSONValue, canonical_json
 from voting.db import Base, UTCDateTime
@@ -36,13 +36,17 @@ ENTRY_VERSION: Final = 1
 
 
 class AuditLog(Base):
-    """One log; `size` is the number of entries, kept so that appends can lock this row."""
+    """One log; `size` is the number of entries, kept so that appends can lock this row, and
+    `frontier` the roots of its perfect subtrees (audit.merkle.Frontier), kept so that a new
+    head's root needs no leaf reads. NULL for a log written before the column existed: the
+    first append computes it from the leaves."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    frontier: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class AuditLogEntry(Base):
@@ -84,11 +88,13 @@ def open_log(session: Session, log_id: str, now: dt.datetime) -> SQLLogStore:
 
 
 class SQLLogStore:
-    """A `LogStore` (audit/store.py) in the service's database, inside the caller's transaction."""
+    """A `FrontierStore` (audit/store.py) in the service's database, inside the caller's
+    transaction."""
 
     def __init__(self, session: Session, log_id: str) -> None:
         self.session = session
         self.log_id = log_id
+        self._held: AuditLog | None = None  # the locked row while append_head runs
 
     def _locked(self) -> AuditLog:
         row = self.session.scalar(
@@ -105,15 +111,25 @@ class SQLLogStore:
         """See `LogStore.append`: the entry is flushed, not committed."""
         row = self._locked()
         index = row.size
+        frontier = self._frontier_of(row)
         entry = bytes(make_entry(index))
+        leaf_hash = hash_leaf(entry)
         self.session.add(
-            AuditLogEntry(
-                log_id=self.log_id, index=index, entry=entry, leaf_hash=bytes(hash_leaf(entry))
-            )
+            AuditLogEntry(log_id=self.log_id, index=index, entry=entry, leaf_hash=bytes(leaf_hash))
         )
         row.size = index + 1
+        row.frontier = frontier.extended(leaf_hash).to_bytes()
         self.session.flush()
         return index
+
+    def _frontier_of(self, row: AuditLog) -> Frontier:
+        if row.frontier is None:  # a log from before the column: once, from its leaves
+            return Frontier.of(self.leaf_hashes(0, row.size))
+        return Frontier.from_bytes(row.size, row.frontier)
+
+    def frontier(self) -> Frontier:
+        """See `FrontierStore.frontier` (from the row `append_head` holds locked, if any)."""
+        return self._frontier_of(self._held if self._held is not None else self._locked())
 
     def size(self) -> int:
         """See `LogStore.size`."""
@@ -153,21 +169,24 @@ class SQLLogStore:
     def append_head(self, make_head: HeadFactory) -> bytes:
         """See `LogStore.append_head`: flushed with the caller's transaction."""
         row = self._locked()
-        latest_seq = self.session.scalar(
-            select(func.max(AuditLogHead.seq)).where(AuditLogHead.log_id == self.log_id)
-        )
-        latest = (
-            self.session.scalar(
-                select(AuditLogHead.head).where(
-                    AuditLogHead.log_id == self.log_id, AuditLogHead.seq == latest_seq
-                )
-            )
-            if latest_seq is not None
-            else None
-        )
-        head = bytes(make_head(row.size, bytes(latest) if latest is not None else None))
+        newest = self.session.execute(
+            select(AuditLogHead.seq, AuditLogHead.head)
+            .where(AuditLogHead.log_id == self.log_id)
+            .order_by(AuditLogHead.seq.desc())
+            .limit(1)
+        ).first()
+        self._held = row
+        try:
+            head = bytes(make_head(row.size, bytes(newest.head) if newest is not None else None))
+        finally:
+            self._held = None
         self.session.add(
-            AuditLogHead(log_id=self.log_id, seq=(latest_seq or 0) + 1, size=row.size, head=head)
+            AuditLogHead(
+                log_id=self.log_id,
+                seq=newest.seq + 1 if newest is not None else 1,
+                size=row.size,
+                head=head,
+            )
         )
         self.session.flush()
         remember_head(self.session, self.log_id, head)

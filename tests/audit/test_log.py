@@ -16,7 +16,7 @@ from audit.errors import Equivocation, InvalidHead, LogInconsistent
 from audit.filestore import FileStore
 from audit.head import SignedTreeHead, sign_head, timestamp_of
 from audit.log import Log, parse_head
-from audit.merkle import root_from_leaf_hashes, verify_consistency, verify_inclusion
+from audit.merkle import Frontier, root_from_leaf_hashes, verify_consistency, verify_inclusion
 from audit.store import MemoryStore
 from audit.tracking import TrackingCode
 from ballots.canonical import canonical_json
@@ -63,6 +63,32 @@ def test_a_signed_head_covers_the_whole_log_and_is_stored() -> None:
     assert head.head.timestamp == timestamp_of(NOW)
     assert log.heads() == [head]
     log.check_head(head, KEY.verifying_key())
+
+
+def test_heads_from_the_frontier_and_from_the_leaves_sign_the_same_root(tmp_path: Path) -> None:
+    with_frontier = Log(MemoryStore(), "alv-2026")  # a FrontierStore: no leaf reads for a head
+    from_leaves = Log(FileStore(tmp_path / "log"), "alv-2026")  # a plain LogStore
+    for i in range(13):
+        for log in (with_frontier, from_leaves):
+            log.append(events.officer_action("step", f"officer-{i}", NOW))
+        first, second = (log.sign_head(KEY, NOW).head for log in (with_frontier, from_leaves))
+        assert first == second
+        assert first.root == root_from_leaf_hashes(from_leaves.store.leaf_hashes(0, i + 1))
+
+
+class _StaleFrontier(MemoryStore):
+    """A store defect: the frontier it reports lags one append behind."""
+
+    def frontier(self) -> Frontier:
+        return Frontier.of(self.leaf_hashes(0, self.size() - 1))
+
+
+def test_a_frontier_of_another_size_is_a_store_defect_and_signs_nothing() -> None:
+    log = Log(_StaleFrontier(), "alv-2026")
+    log.append(events.officer_action("step", "officer", NOW))
+    with pytest.raises(LogInconsistent, match="frontier"):
+        log.sign_head(KEY, NOW)
+    assert log.heads() == []
 
 
 def test_a_clock_stepping_back_never_makes_a_head_go_back_in_time() -> None:

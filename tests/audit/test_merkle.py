@@ -15,6 +15,7 @@ from audit.errors import InclusionNotProven, LogInconsistent
 from audit.merkle import (
     EMPTY_ROOT,
     ConsistencyProof,
+    Frontier,
     InclusionProof,
     MerkleTree,
     hash_children,
@@ -67,6 +68,34 @@ def test_cached_tree_and_linear_fold_agree_on_every_root(entries: list[bytes]) -
     tree = MerkleTree.from_leaf_hashes(hashes)
     for size in range(len(hashes) + 1):
         assert tree.root(size) == root_from_leaf_hashes(hashes[:size])
+
+
+@given(st.lists(st.binary(max_size=8), max_size=140))
+def test_a_frontier_grown_leaf_by_leaf_gives_the_tree_root_at_every_size(
+    entries: list[bytes],
+) -> None:
+    hashes = [hash_leaf(e) for e in entries]
+    tree = MerkleTree.from_leaf_hashes(hashes)
+    frontier = Frontier.of([])
+    for size, leaf in enumerate(hashes, 1):
+        frontier = frontier.extended(leaf)
+        assert frontier.size == size
+        assert len(frontier.nodes) == size.bit_count()  # one perfect subtree per set bit
+        assert frontier.root() == tree.root(size)
+        assert Frontier.from_bytes(size, frontier.to_bytes()) == frontier
+    assert Frontier.of(hashes) == frontier
+
+
+def test_the_frontier_of_the_published_leaves_gives_the_published_roots() -> None:
+    for size in range(len(LEAF_HASHES) + 1):
+        assert Frontier.of(LEAF_HASHES[:size]).root() == (ROOTS[size - 1] if size else EMPTY_ROOT)
+
+
+@pytest.mark.parametrize(("size", "length"), [(3, 32), (3, 96), (4, 0), (0, 32), (-1, 0)])
+def test_stored_frontier_bytes_that_do_not_fit_the_size_are_refused(size: int, length: int) -> None:
+    with pytest.raises(LogInconsistent, match="frontier") as caught:
+        Frontier.from_bytes(size, b"\x07" * length)
+    assert caught.value.check == "frontier"
 
 
 # ---------------------------------------------------------------- published proofs

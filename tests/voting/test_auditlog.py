@@ -13,9 +13,9 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from audit.errors import StoreError
+from audit.errors import Equivocation, StoreError
 from audit.log import Log
-from audit.merkle import hash_leaf
+from audit.merkle import Frontier, hash_leaf, root_from_leaf_hashes
 from audit.store import read_all
 from ballots import SigningKey
 from tests import factories
@@ -25,7 +25,7 @@ from tests.voting.concurrency import (
     run_in_thread,
     wait_until_blocked,
 )
-from voting.auditlog import AuditLogEntry, SQLLogStore, open_log
+from voting.auditlog import AuditLog, AuditLogEntry, SQLLogStore, open_log
 from voting.db import Database
 
 NOW = factories.NOW
@@ -85,6 +85,48 @@ def test_signed_heads_and_proofs_over_the_database_log(db: Session) -> None:
     proof = log.inclusion_proof(appended[3].index, 6)
     assert proof is not None
     assert second.head.root == log.root()
+
+
+def _stored_frontier(db: Session, log_id: str) -> Frontier:
+    row = db.get(AuditLog, log_id, populate_existing=True)
+    assert row is not None
+    assert row.frontier is not None
+    return Frontier.from_bytes(row.size, row.frontier)
+
+
+def test_the_stored_frontier_follows_the_leaves_and_gives_each_heads_root(db: Session) -> None:
+    key = SigningKey.generate()
+    log = Log(open_log(db, "election-frontier", NOW), "election-frontier")
+    for i in range(9):
+        log.append(_entry(0, i))
+        head = log.sign_head(key, NOW)
+        leaves = log.store.leaf_hashes(0, i + 1)
+        assert _stored_frontier(db, "election-frontier") == Frontier.of(leaves)
+        assert head.head.root == root_from_leaf_hashes(leaves)
+
+
+def test_a_log_written_before_the_frontier_column_gets_it_from_its_leaves(db: Session) -> None:
+    key = SigningKey.generate()
+    log = Log(open_log(db, "election-old", NOW), "election-old")
+    for i in range(5):
+        log.append(_entry(0, i))
+    db.execute(update(AuditLog).where(AuditLog.id == "election-old").values(frontier=None))
+    assert log.sign_head(key, NOW).head.root == log.root()  # no frontier yet: from the leaves
+    log.append(_entry(0, 5))
+    assert _stored_frontier(db, "election-old") == Frontier.of(log.store.leaf_hashes(0, 6))
+    assert log.sign_head(key, NOW).head.root == log.root()
+
+
+def test_a_tampered_frontier_signs_a_head_the_leaves_contradict(db: Session) -> None:
+    key = SigningKey.generate()
+    log = Log(open_log(db, "election-forged", NOW), "election-forged")
+    for i in range(6):
+        log.append(_entry(0, i))
+    forged = Frontier.of([hash_leaf(b"forged")] * 6).to_bytes()
+    db.execute(update(AuditLog).where(AuditLog.id == "election-forged").values(frontier=forged))
+    head = log.sign_head(key, NOW)
+    with pytest.raises(Equivocation):  # the start-up check reads the leaves, not the frontier
+        log.check_head(head, key.verifying_key())
 
 
 def test_entries_and_heads_are_append_only(db: Session) -> None:
@@ -149,6 +191,9 @@ def test_many_concurrent_writers_leave_no_duplicate_and_no_gap(log_engine: Engin
     assert sorted((e["writer"], e["seq"]) for e in entries) == [
         (w, s) for w in range(writers) for s in range(per_writer)
     ]
+    with Database(log_engine).session() as check:
+        leaves = SQLLogStore(check, "race-2").leaf_hashes(0, writers * per_writer)
+        assert _stored_frontier(check, "race-2") == Frontier.of(leaves)
 
 
 def test_service_signing_keys_are_made_once_and_stored_sealed(db: Session) -> None:
