@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from audit import events
 from audit.errors import InvalidTrackingCode
@@ -123,7 +123,7 @@ def cast_ballot(
 
     Raises:
         NotFound, NotOpen, NotEligible, Forbidden (second factor required), BallotRefused;
-        in each case nothing was written.
+        in each case nothing was committed, and the caller rolls the session back.
     """
     election = session.scalar(
         select(Election)
@@ -153,22 +153,24 @@ def cast_ballot(
     except BallotsError as exc:
         raise BallotRefused(_l("Your choices do not fit this question."), exc.question) from exc
     try:
-        with session.begin_nested():
-            # One multi-row INSERT (no ORM objects: 90 rows for a 30-motion ballot).
-            session.execute(
-                insert(SeenCiphertext),
-                [{"election_id": election.id, "key": key} for key in ciphertext_keys(ballot)],
-            )
+        # One multi-row INSERT (no ORM objects: 90 rows for a 30-motion ballot). No savepoint:
+        # a refusal ends the cast, and the caller rolls the whole transaction back.
+        session.execute(
+            insert(SeenCiphertext),
+            [{"election_id": election.id, "key": key} for key in ciphertext_keys(ballot)],
+        )
     except (
         IntegrityError
     ) as exc:  # pragma: no cover  # fresh randomness: only a copied ballot repeats
         raise BallotRefused(_l("This ballot was cast before.")) from exc
     previous = session.scalar(
-        select(CastBallot).where(
+        select(CastBallot)
+        .where(
             CastBallot.election_id == election.id,
             CastBallot.pseudonym == pseudonym,
             CastBallot.superseded_by_index.is_(None),
         )
+        .options(defer(CastBallot.body))  # tens of kilobytes that a revote does not need
     )
     log, log_key = election_log(session, keyring, election, now)
     written: list[bytes] = []
@@ -208,13 +210,14 @@ def my_ballots(
     session: Session, secret_key: str, account: Account, election: Election
 ) -> list[CastBallot]:
     """The ballots under the member's pseudonym, oldest first (T12: "is there a ballot under my
-    pseudonym that I did not cast?")."""
+    pseudonym that I did not cast?"), without their encrypted bodies."""
     pseudonym = pseudonym_of(secret_key, election, account.member)
     return list(
         session.scalars(
             select(CastBallot)
             .where(CastBallot.election_id == election.id, CastBallot.pseudonym == pseudonym)
             .order_by(CastBallot.log_index)
+            .options(defer(CastBallot.body, raiseload=True))
         )
     )
 

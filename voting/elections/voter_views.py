@@ -9,15 +9,18 @@ the receipt, so a reload cannot cast twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ballots.manifest import Question
 from voting.accounts.totp import qr_svg
 from voting.db import request_session, utcnow
 from voting.elections import lifecycle
@@ -31,7 +34,7 @@ from voting.elections.casting import (
 )
 from voting.elections.confirmations import send_cast_confirmation
 from voting.elections.manifests import describe_rule, rule_of
-from voting.elections.models import Election, ElectionQuestion, ElectionState, QuestionKind, Voter
+from voting.elections.models import Election, ElectionState, Voter
 from voting.errors import NotFound
 from voting.extensions import limiter, signed_in_account_key
 from voting.runtime import current_keyring, current_mailer, current_settings
@@ -74,28 +77,29 @@ def index() -> Reply:
 
 
 def _selections(
-    form: Mapping[str, object], questions: list[ElectionQuestion], shown: dict[str, list[str]]
+    form: Mapping[str, object], questions: Sequence[Question], shown: dict[str, list[str]]
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
     """The choices in a posted form, and a problem per question (in words).
 
-    A question with too many or too few choices is left out of the choices, but its ticks
-    go into `shown`, so the page shows them again for the member to correct.
+    `questions` are the frozen manifest's (already parsed for the cast, no rows to load). A
+    question with too many or too few choices is left out of the choices, but its ticks go
+    into `shown`, so the page shows them again for the member to correct.
     """
     data = form if isinstance(form, MultiDict) else MultiDict(form)
     chosen: dict[str, list[str]] = {}
     problems: dict[str, str] = {}
     for question in questions:
-        values = [str(v) for v in data.getlist(question.qid) if v != ""]
-        keys = {o.key for o in question.options}
+        values = [str(v) for v in data.getlist(question.id) if v != ""]
+        keys = {o.id for o in question.options}
         if any(v not in keys for v in values) or len(set(values)) != len(values):
-            problems[question.qid] = _("Choose from the options shown.")
+            problems[question.id] = _("Choose from the options shown.")
             continue
-        if question.qid in data or values:
+        if question.id in data or values:
             if not question.min_selections <= len(values) <= question.max_selections:
-                problems[question.qid] = _how_many(question.min_selections, question.max_selections)
-                shown[question.qid] = values
+                problems[question.id] = _how_many(question.min_selections, question.max_selections)
+                shown[question.id] = values
                 continue
-            chosen[question.qid] = values
+            chosen[question.id] = values
     return chosen, problems
 
 
@@ -117,19 +121,54 @@ def _render_ballot(
     status: int = 200,
     shown: Mapping[str, list[str]] | None = None,
 ) -> Reply:
-    questions = election.questions
+    context: dict[str, object]
+    if mode == "all" and not chosen and not problems and not shown:
+        # The common case, a voter opening the ballot: no question rows to load at all.
+        context = {"fields": _empty_ballot_fields(election), "problems": {}}
+    else:
+        context = _fields_context(election, chosen, problems, shown or {})
     return render_template(
-        "elections/ballot.html",
-        election=election,
-        questions=questions,
-        chosen=chosen,
-        shown=shown or {},
-        problems=problems,
-        mode=mode,
-        step=step,
-        rules={q.qid: describe_rule(rule_of(q)) for q in questions},
-        motion_kinds={QuestionKind.MOTION, QuestionKind.AMENDMENT, QuestionKind.BUDGET_LINE},
+        "elections/ballot.html", election=election, mode=mode, step=step, **context
     ), status
+
+
+def _fields_context(
+    election: Election,
+    chosen: Mapping[str, list[str]],
+    problems: Mapping[str, str],
+    shown: Mapping[str, list[str]],
+) -> dict[str, object]:
+    """What the questions' fields show (templates/elections/_question_fields.html)."""
+    questions = election.questions
+    return {
+        "questions": questions,
+        "chosen": chosen,
+        "shown": shown,
+        "problems": problems,
+        "rules": {q.qid: describe_rule(rule_of(q)) for q in questions},
+    }
+
+
+_EMPTY_FIELDS: dict[tuple[bytes, str], Markup] = {}
+"""Rendered empty ballots by (election fingerprint, language); a few open votes at a time."""
+
+
+def _empty_ballot_fields(election: Election) -> Markup:
+    """The fields of every question, nothing ticked: the same for every voter of an election
+    in one language. Its texts are frozen into the fingerprint when voting opens, so the
+    fingerprint and the language key a copy rendered once per worker (the ballot page costs
+    a third less)."""
+    key = (lifecycle.document(election).fingerprint, str(get_locale()))
+    fields = _EMPTY_FIELDS.get(key)
+    if fields is None:
+        if len(_EMPTY_FIELDS) >= 32:
+            _EMPTY_FIELDS.clear()
+        fields = _EMPTY_FIELDS[key] = Markup(  # noqa: S704  # our template's output, escaped
+            render_template(
+                "elections/_all_questions.html", **_fields_context(election, {}, {}, {})
+            )
+        )
+    return fields
 
 
 @bp.route("/<slug>", methods=["GET", "POST"])
@@ -147,10 +186,10 @@ def ballot(slug: str) -> Reply:
         return render_template(
             "elections/closed.html", election=election, message=closed.message, now=now
         ), 409
-    questions = election.questions
     if request.method == "GET":
         mode = "step" if request.args.get("mode") == "step" else "all"
         return _render_ballot(election, {}, {}, mode, 1)
+    questions = lifecycle.document(election).manifest.questions
     mode = "step" if request.form.get("mode") == "step" else "all"
     step = max(
         1,
@@ -163,7 +202,7 @@ def ballot(slug: str) -> Reply:
     shown: dict[str, list[str]] = {}
     chosen, problems = _selections(request.form, questions, shown)
     if action in {"next", "back"}:
-        current = questions[step - 1].qid
+        current = questions[step - 1].id
         if action == "next" and current in problems:
             return _render_ballot(
                 election, chosen, {current: problems[current]}, mode, step, 400, shown
@@ -172,16 +211,16 @@ def ballot(slug: str) -> Reply:
     if action == "edit":
         return _render_ballot(election, chosen, {}, mode, step)
     missing = {
-        q.qid: _("Choose at least %(low)d.", low=q.min_selections)
+        q.id: _("Choose at least %(low)d.", low=q.min_selections)
         for q in questions
-        if q.qid not in chosen and q.min_selections > 0
+        if q.id not in chosen and q.min_selections > 0
     }
     problems = {**missing, **problems}
     for question in questions:
-        if question.qid not in chosen and question.qid not in problems:
-            chosen[question.qid] = []  # no choice: a blank vote
+        if question.id not in chosen and question.id not in problems:
+            chosen[question.id] = []  # no choice: a blank vote
     if problems:
-        first = next(i for i, q in enumerate(questions, 1) if q.qid in problems)
+        first = next(i for i, q in enumerate(questions, 1) if q.id in problems)
         return _render_ballot(
             election, chosen, problems, mode, first if mode == "step" else 1, 400, shown
         )
@@ -189,7 +228,7 @@ def ballot(slug: str) -> Reply:
         return render_template(
             "elections/review.html",
             election=election,
-            questions=questions,
+            questions=election.questions,
             chosen=chosen,
             mode=mode,
         )
@@ -209,7 +248,7 @@ def ballot(slug: str) -> Reply:
         return _render_ballot(
             election,
             chosen,
-            {refused.question or questions[0].qid: str(refused.message)},
+            {refused.question or questions[0].id: str(refused.message)},
             mode,
             1,
             400,

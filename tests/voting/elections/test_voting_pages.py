@@ -9,12 +9,13 @@ import json
 import logging
 import re
 import zlib
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Engine, event, inspect, select, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -174,6 +175,72 @@ def test_the_rule_on_the_number_of_choices_is_stated_in_few_words(
     for locale, expected in (("en", english), ("nl", dutch)):
         with app.test_request_context(), force_locale(locale):
             assert voter_views._how_many(low, high) == expected
+
+
+def _fields_of(page: str) -> str:
+    return page[page.index('<fieldset class="question') : page.rindex("</fieldset>")]
+
+
+def test_the_empty_ballot_kept_per_language_shows_nobody_elses_ticks(
+    app: Flask, db: Session, opened: Setup
+) -> None:
+    slug = opened.election.slug
+    first, second = (_voter_client(app, voter) for voter in opened.voters[:2])
+    token = page_token(first, f"/vote/{slug}")
+    wrong = first.post(  # the first voter's ticks come back to correct: not the shared copy
+        f"/vote/{slug}",
+        data=MultiDict(
+            [("csrf_token", token), ("mode", "all"), ("action", "review"), ("q1", "voor")]
+            + [("q2", key) for key in ("o1", "o2", "o3")]
+        ),
+    )
+    assert wrong.status_code == 400
+    assert 'value="voor" checked' in wrong.get_data(as_text=True)
+    english = second.get(f"/vote/{slug}").get_data(as_text=True)
+    assert "checked" not in english
+    assert _fields_of(english) == _fields_of(first.get(f"/vote/{slug}").get_data(as_text=True))
+    second.post("/language", data={"csrf_token": csrf_from(english), "locale": "nl"})
+    dutch = second.get(f"/vote/{slug}").get_data(as_text=True)
+    assert "Question 1 of 2" in english
+    assert "Vraag 1 van 2" in dutch
+    assert "Question 1 of 2" not in dutch
+
+
+def _statements_of(engine: Engine, request: Callable[[], object]) -> int:
+    issued: list[str] = []
+
+    def count(*args: object) -> None:
+        issued.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        request()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(issued)
+
+
+def test_opening_the_ballot_and_casting_take_as_many_queries_for_any_ballot(
+    app: Flask, db: Session, engine: Engine
+) -> None:
+    """No query per question or option: a 30-motion ballot costs what a 2-question one does."""
+    counts = []
+    for questions in (2, 7):
+        setup = make_election(db, voters=2, questions=questions)
+        slug = _open_now(db, setup).slug
+        client = _voter_client(app, setup.voters[0])
+        client.get(f"/vote/{slug}")  # the first visit renders the shared empty ballot
+        choices = {q.qid: [q.options[-1].key] for q in setup.election.questions}
+        counts.append(
+            (
+                _statements_of(engine, lambda c=client, s=slug: c.get(f"/vote/{s}")),
+                _statements_of(engine, lambda c=client, s=slug, x=choices: _cast(c, s, x)),
+                _statements_of(engine, lambda c=client, s=slug, x=choices: _cast(c, s, x)),
+            )
+        )
+    assert counts[0] == counts[1]
+    page, cast, recast = counts[0]
+    assert page <= 5 and cast <= page + 18 and recast <= cast + 4, counts
 
 
 def test_bad_choices_are_refused_and_nothing_is_cast(
