@@ -7,7 +7,8 @@ key ceremony included), starts gunicorn with 4 workers, then a separate process 
 the voters and has them cast concurrently over HTTP on loopback. Afterwards it closes the
 election, lets the trustees decrypt, publishes, writes the record and verifies it with
 audit's verifier. Prints one JSON line: ballots per second, latency percentiles, errors,
-whether the record verifies, and a profile of one cast (where the time goes).
+whether the record verifies, the CPU per ballot of the service, PostgreSQL and the load
+generator, and the parts of a cast timed in-process (where the time goes).
 
 Passwords use the cheap test profile of Argon2id (STEMBUS_ENV=test) so that signing in
 300 members does not dominate; rate limits are off (RATELIMIT_ENABLED=false). Needs
@@ -98,34 +99,47 @@ def prepare(url: str, voters: int, questions: int):
         return database, keyring, prepared, emails
 
 
-def profile_one_cast(database: Database, keyring, prepared, questions: int) -> dict[str, float]:
-    """Time the parts of one cast in this process."""
+def profile_cast(
+    database: Database, keyring, prepared, questions: int, samples: int = 7
+) -> dict[str, float]:
+    """Time the parts of a cast in this process: the median of `samples` recasts."""
     from ballots import encrypt_ballot, validate_ballot
     from voting.elections.casting import cast_ballot
     from voting.elections.lifecycle import document, pseudonym_of
 
     choice = {f"q{i}": ["voor"] for i in range(1, questions + 1)}
-    with database.session() as session:
-        election = session.merge(prepared.election)
-        voter = session.merge(prepared.voters[-1])
-        doc = document(election)
-        pseudonym = pseudonym_of(SECRET_KEY, election, voter.member)
-        t0 = time.perf_counter()
-        ballot = encrypt_ballot(doc, pseudonym, choice)
-        t1 = time.perf_counter()
-        validate_ballot(doc, ballot)
-        t2 = time.perf_counter()
-        now = dt.datetime.now(dt.UTC)
-        cast_ballot(
-            session, keyring, SECRET_KEY, voter, election.id, choice, now, second_factor_done=False
-        )
-        t3 = time.perf_counter()
-    return {
-        "encrypt_prove_ms": round((t1 - t0) * 1000, 1),
-        "verify_ms": round((t2 - t1) * 1000, 1),
-        "whole_cast_service_ms": round((t3 - t2) * 1000, 1),
-        "store_log_sign_commit_ms": round((t3 - t2 - (t2 - t0)) * 1000, 1),
-    }
+    parts: dict[str, list[float]] = {"encrypt_prove": [], "verify": [], "whole_cast_service": []}
+    for voter in prepared.voters[-samples:]:
+        with database.session() as session:
+            election = session.merge(prepared.election)
+            voter = session.merge(voter)
+            doc = document(election)
+            pseudonym = pseudonym_of(SECRET_KEY, election, voter.member)
+            t0 = time.process_time()
+            ballot = encrypt_ballot(doc, pseudonym, choice)
+            t1 = time.process_time()
+            validate_ballot(doc, ballot)
+            t2 = time.process_time()
+            now = dt.datetime.now(dt.UTC)
+            cast_ballot(
+                session,
+                keyring,
+                SECRET_KEY,
+                voter,
+                election.id,
+                choice,
+                now,
+                second_factor_done=False,
+            )
+            t3 = time.process_time()
+        parts["encrypt_prove"].append(t1 - t0)
+        parts["verify"].append(t2 - t1)
+        parts["whole_cast_service"].append(t3 - t2)
+    median = {part: statistics.median(times) * 1000 for part, times in parts.items()}
+    median["store_log_sign_commit"] = (
+        median["whole_cast_service"] - median["encrypt_prove"] - median["verify"]
+    )
+    return {f"{part}_cpu_ms": round(value, 1) for part, value in median.items()}
 
 
 def start_gunicorn(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str, Path]:
@@ -218,6 +232,8 @@ def load(
         openers = list(pool.map(lambda e: voter_session(base, e), emails))
     latencies: list[float] = []
     errors = 0
+    queue.put("casting")
+    own_cpu = time.process_time()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         for result in pool.map(lambda o: _safe(cast_over_http, base, slug, o, questions), openers):
@@ -225,7 +241,14 @@ def load(
                 errors += 1
             else:
                 latencies.append(result)
-    queue.put({"seconds": time.perf_counter() - started, "latencies": latencies, "errors": errors})
+    queue.put(
+        {
+            "seconds": time.perf_counter() - started,
+            "latencies": latencies,
+            "errors": errors,
+            "cpu_seconds": time.process_time() - own_cpu,
+        }
+    )
 
 
 def _safe(function, *args):
@@ -235,9 +258,68 @@ def _safe(function, *args):
         return None
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of one live process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                pids.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds spent busy by all cores together (/proc/stat: all but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / TICKS
+
+
+def cpu_snapshot(gunicorn: int) -> dict[str, float]:
+    """CPU seconds so far of the service (gunicorn and its workers), PostgreSQL, the machine."""
+    return {
+        "service": sum(cpu_of(pid) for pid in [gunicorn, *children_of(gunicorn)]),
+        "database": sum(cpu_of(pid) for pid in postgres_pids()),
+        "machine": machine_busy_seconds(),
+    }
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def cpu_per_ballot(
+    before: dict[str, float], after: dict[str, float], outcome: dict, ballots: int
+) -> dict[str, float]:
+    """Where the CPU went while casting, per ballot: service, database, load generator, all."""
+    if not ballots:
+        return {}
+    spent = {part: after[part] - before[part] for part in before}
+    spent["load_generator"] = outcome["cpu_seconds"]
+    spent["other"] = (
+        spent["machine"] - spent["service"] - spent["database"] - spent["load_generator"]
+    )
+    return {part: round(seconds / ballots * 1000, 1) for part, seconds in spent.items()}
 
 
 def main() -> None:
@@ -258,12 +340,16 @@ def main() -> None:
             target=load, args=(base, slug, emails, args.questions, args.clients, queue)
         )
         generator.start()
+        if queue.get() != "casting":
+            raise SystemExit("the load generator did not start casting")
+        before = cpu_snapshot(process.pid)
         outcome = queue.get()
+        after = cpu_snapshot(process.pid)
         generator.join()
         process.terminate()
         process.wait(30)
         process = None
-        profile = profile_one_cast(database, keyring, prepared, args.questions)
+        profile = profile_cast(database, keyring, prepared, args.questions)
         from audit.verifier import verify_record
         from voting.elections.simulation import finish
 
@@ -297,7 +383,8 @@ def main() -> None:
                     "counted": counted,
                     "record_verifies": report.ok,
                     "verify_seconds": round(verify_seconds, 2),
-                    "profile_one_cast": profile,
+                    "cast_in_process": profile,
+                    "cpu_ms_per_ballot": cpu_per_ballot(before, after, outcome, len(latencies)),
                 },
                 sort_keys=True,
             )
