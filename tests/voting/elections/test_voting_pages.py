@@ -240,7 +240,9 @@ def test_opening_the_ballot_and_casting_take_as_many_queries_for_any_ballot(
         )
     assert counts[0] == counts[1]
     page, cast, recast = counts[0]
-    assert page <= 5 and cast <= page + 18 and recast <= cast + 4, counts
+    assert page <= 5, counts
+    assert cast <= page + 18, counts
+    assert recast <= cast + 4, counts
 
 
 def test_bad_choices_are_refused_and_nothing_is_cast(
