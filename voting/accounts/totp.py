@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import itertools
 from typing import Final
 
 import pyotp
@@ -80,14 +81,11 @@ def qr_svg(data: str) -> str:
     runs = []
     for y, row in enumerate(matrix):
         x = 0
-        while x < len(row):
-            if not row[x]:
-                x += 1
-                continue
-            start = x
-            while x < len(row) and row[x]:
-                x += 1
-            runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+        for dark, modules in itertools.groupby(row):
+            width = len(list(modules))
+            if dark:
+                runs.append(f"M{x} {y}h{width}v1h-{width}z")
+            x += width
     size = len(matrix)
     side = f"{size * QR_MODULE_MM:g}mm"
     return (
