@@ -273,7 +273,7 @@ def purge() -> None:
 @click.option("--voters", default=100, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--questions", default=5, show_default=True, type=click.IntRange(1, 60))
 @click.option("--trustees", default=3, show_default=True, type=click.IntRange(2, 15))
-@click.option("--threshold", default=2, show_default=True, type=click.IntRange(1, 15))
+@click.option("--threshold", default=2, show_default=True, type=click.IntRange(2, 15))
 @click.option(
     "--out",
     required=True,

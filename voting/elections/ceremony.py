@@ -46,6 +46,7 @@ from voting.elections.models import (
     Trustee,
     stored,
 )
+from voting.elections.preparation import require_manager
 from voting.errors import Conflict, Forbidden, NotFound, VotingError
 from voting.events import record_event
 
@@ -75,8 +76,10 @@ def start_ceremony(session: Session, actor: Account, election: Election, now: dt
     """Fix the draft and start the key ceremony.
 
     Raises:
+        Forbidden: the actor may not run this vote.
         Conflict: no questions, no trustees, or a question the protocol refuses.
     """
+    require_manager(actor, election)
     if election.state is not ElectionState.DRAFT:
         raise Conflict(_l("The key ceremony has already started."))
     if not election.questions:
@@ -362,6 +365,7 @@ def resolve_unanswered(
     session: Session, actor: Account, election: Election, now: dt.datetime
 ) -> None:
     """Officer: close step 4; a dealer who did not answer a complaint is disqualified."""
+    require_manager(actor, election)
     if step(session, election) is not Step.ANSWER:
         raise Conflict(_l("There are no open complaints."))
     _resolve_if_complete(session, election, now, final=True)

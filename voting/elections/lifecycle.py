@@ -60,6 +60,7 @@ from voting.elections.models import (
     Voter,
     stored,
 )
+from voting.elections.preparation import require_manager
 from voting.errors import Conflict, VotingError
 from voting.events import record_event
 from voting.keys import Keyring
@@ -197,8 +198,10 @@ def open_voting(
     """Freeze texts, electorate and manifest; start the log. Casting starts at `opens_at`.
 
     Raises:
+        Forbidden: the actor may not run this vote.
         Conflict: the ceremony is not complete, voting has closed already, or nobody may vote.
     """
+    require_manager(actor, election)
     if election.state is not ElectionState.READY:
         raise Conflict(_l("Voting can open only after the key ceremony is complete."))
     if now >= election.closes_at:
@@ -261,6 +264,8 @@ def close_voting(
     the election closed and is refused.
     """
     election = lock_election(session, election_id)
+    if actor is not None:
+        require_manager(actor, election)
     if election.state is not ElectionState.OPEN:
         raise Conflict(_l("Voting is not open."))
     doc = document(election)
@@ -393,6 +398,7 @@ def decrypt(
         Conflict: not closed, or fewer than k valid shares.
     """
     election = lock_election(session, election_id)
+    require_manager(actor, election)
     if election.state is not ElectionState.CLOSED:
         raise Conflict(_l("The counts can be computed only after voting has closed."))
     doc = document(election)
@@ -431,6 +437,7 @@ def publish(
 ) -> None:
     """Announce the result: append it to the log with the outcomes and sign the final head."""
     election = lock_election(session, election_id)
+    require_manager(actor, election)
     if election.state is not ElectionState.DECRYPTED:
         raise Conflict(_l("Only a counted vote can be published."))
     result, outcomes = result_of(election)

@@ -30,9 +30,10 @@ from voting.elections.models import (
     QuestionKind,
     Trustee,
 )
-from voting.errors import Conflict, FieldError, NotFound
+from voting.errors import Conflict, FieldError, Forbidden, NotFound
 from voting.events import record_event
 from voting.members.models import Branch
+from voting.members.services import officer_branch_ids
 
 # The manifest keeps the statutes' Dutch words, whatever the officer's language; pages
 # show them translated by key (voting/elections/manifests.py `option_label`).
@@ -157,6 +158,30 @@ def to_utc(local: dt.datetime, timezone: str, field: str) -> dt.datetime:
 # ------------------------------------------------------------------ meetings and elections
 
 
+def may_manage(account: Account, election: Election) -> bool:
+    """Whether `account` may prepare and run `election` (docs/security.md, object scope).
+
+    Administrators and national officers run every vote. An officer of one or more branches
+    runs only the votes of those branches' members, and the listed votes they set up
+    themselves (a decision group's secret fallback vote); never a vote of all members or of
+    the Partijraad.
+    """
+    allowed = officer_branch_ids(account)
+    if allowed is None:
+        return True
+    if election.electorate_kind is ElectorateKind.BRANCH:
+        return election.electorate_branch_id in allowed
+    if election.electorate_kind is ElectorateKind.LISTED:
+        return election.created_by_id == account.id
+    return False
+
+
+def require_manager(account: Account, election: Election) -> None:
+    """Raise Forbidden unless `account` may prepare and run `election` (`may_manage`)."""
+    if not may_manage(account, election):
+        raise Forbidden(_l("This vote is run by the officers of another branch or of the party."))
+
+
 def create_meeting(
     session: Session,
     actor: Account,
@@ -234,6 +259,14 @@ def create_election(
             raise FieldError("branch", _l("Choose the branch whose members vote."))
     else:
         branch_id = None
+    allowed = officer_branch_ids(actor)
+    if allowed is not None and electorate_kind is not ElectorateKind.LISTED:
+        if electorate_kind is not ElectorateKind.BRANCH:
+            raise FieldError(
+                "electorate", _l("You prepare votes of your own branch: choose its members.")
+            )
+        if branch_id not in allowed:
+            raise FieldError("branch", _l("Choose one of your own branches."))
     if (electorate_kind is ElectorateKind.LISTED) != bool(listed_members):
         raise FieldError(
             "electorate", _l("A listed electorate needs its members, and only it takes a list.")
@@ -308,8 +341,10 @@ def add_question(
     selection is a blank vote). Multiple choice and approval take the given options.
 
     Raises:
+        Forbidden: the actor may not run this vote (`may_manage`).
         FieldError: naming the field (options, seats, selections, amended paragraph, rule).
     """
+    require_manager(actor, election)
     if len(election.questions) >= MAX_QUESTIONS:
         raise FieldError(
             "title", _l("A vote can have at most %(count)d questions.", count=MAX_QUESTIONS)
@@ -394,6 +429,7 @@ def remove_question(
     session: Session, actor: Account, election: Election, question_id: int, now: dt.datetime
 ) -> None:
     """Remove a question (and any amendment to it) from a draft; the rest are renumbered."""
+    require_manager(actor, election)
     question = session.get(ElectionQuestion, question_id)
     if question is None or question.election_id != election.id:
         raise NotFound
@@ -438,6 +474,7 @@ def replace_candidate_options(
             or more than MAX_OPTIONS labels, or a label twice; ("seats") more seats or
             choices than candidates.
     """
+    require_manager(actor, election)
     if election.state is not ElectionState.DRAFT:
         raise Conflict(_l("This vote can no longer be changed: the key ceremony has started."))
     if question.election_id != election.id or question.kind is not QuestionKind.APPROVAL:
@@ -496,8 +533,10 @@ def set_trustees(
     """Choose the n trustees and the threshold k of a draft election.
 
     Raises:
-        FieldError: fewer than two trustees, someone without the trustee role, or k not in [1, n].
+        Forbidden: the actor may not run this vote (`may_manage`).
+        FieldError: fewer than two trustees, someone without the trustee role, or k not in [2, n].
     """
+    require_manager(actor, election)
     allowed = {account.id for account in eligible_trustees(session)}
     chosen = list(dict.fromkeys(account_ids))
     if not 2 <= len(chosen) <= MAX_TRUSTEES:
@@ -508,10 +547,11 @@ def set_trustees(
         raise FieldError(
             "trustees", _l("Only members of the Partijraad with the trustee role can be trustees.")
         )
-    if not 1 <= threshold <= len(chosen):
+    if not 2 <= threshold <= len(chosen):
+        # k = 1 would let any one trustee decrypt every ballot on their own (§I.10).
         raise FieldError(
             "threshold",
-            _l("The number of trustees needed must be between 1 and the number of trustees."),
+            _l("The number of trustees needed must be between 2 and the number of trustees."),
         )
     election.trustees.clear()
     session.flush()

@@ -26,6 +26,7 @@ from voting.elections.models import (
 from voting.elections.preparation import RuleChoice
 from voting.errors import Conflict, FieldError, NotFound
 from voting.members.models import Branch
+from voting.members.services import officer_branch_ids
 from voting.runtime import current_keyring, current_settings
 from voting.security import Access, access
 
@@ -43,10 +44,17 @@ def _meeting(meeting_id: int) -> Meeting:
 
 
 def _election(election_id: int) -> Election:
+    """The vote, if this officer runs it (`preparation.may_manage`); else 404 or 403."""
     election = request_session().get(Election, election_id)
     if election is None:
         raise NotFound
+    preparation.require_manager(current_user.account, election)
     return election
+
+
+def _draft(election_id: int) -> Election:
+    """The vote while it can still be changed, if this officer runs it."""
+    return preparation.draft(request_session(), _election(election_id).id)
 
 
 @bp.route("/meetings", methods=["GET", "POST"])
@@ -81,8 +89,15 @@ def meetings() -> Reply:
 
 
 def _election_form() -> ElectionForm:
+    """The new-vote form; an officer of branches is offered only their branches' members."""
     form = ElectionForm()
     branches = request_session().scalars(select(Branch).order_by(Branch.name))
+    allowed = officer_branch_ids(current_user.account)
+    if allowed is not None:
+        form.electorate.choices = [
+            c for c in form.electorate.choices if c.value == ElectorateKind.BRANCH.value
+        ]
+        branches = (b for b in branches if b.id in allowed)
     form.branch.choices = [SelectChoice("", "—")] + [
         SelectChoice(str(b.id), b.name) for b in branches
     ]
@@ -120,7 +135,12 @@ def meeting(meeting_id: int) -> Reply:
             return redirect(url_for(".manage", election_id=election.id))
     elif form.errors:
         status = 400
-    return render_template("elections/meeting.html", meeting=found, form=form), status
+    return render_template(
+        "elections/meeting.html",
+        meeting=found,
+        form=form,
+        manages=lambda e: preparation.may_manage(current_user.account, e),
+    ), status
 
 
 def _question_form(election: Election) -> QuestionForm:
@@ -178,7 +198,7 @@ def manage(election_id: int) -> Reply:
 def add_question(election_id: int) -> Reply:
     """Add a question to a draft."""
     db = request_session()
-    election = preparation.draft(db, election_id)
+    election = _draft(election_id)
     form = _question_form(election)
     if not form.validate_on_submit():
         return _manage_page(election, question_form=form, status=400)
@@ -219,7 +239,7 @@ def add_question(election_id: int) -> Reply:
 def remove_question(election_id: int, question_id: int) -> Reply:
     """Remove a question from a draft."""
     db = request_session()
-    election = preparation.draft(db, election_id)
+    election = _draft(election_id)
     preparation.remove_question(db, current_user.account, election, question_id, utcnow())
     flash(_("The question is removed."), "info")
     return redirect(url_for(".manage", election_id=election.id))
@@ -230,7 +250,7 @@ def remove_question(election_id: int, question_id: int) -> Reply:
 def trustees(election_id: int) -> Reply:
     """Choose the trustees and the threshold."""
     db = request_session()
-    election = preparation.draft(db, election_id)
+    election = _draft(election_id)
     form = _trustees_form(election)
     if not form.validate_on_submit():
         return _manage_page(election, trustees_form=form, status=400)

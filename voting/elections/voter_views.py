@@ -173,7 +173,14 @@ def _empty_ballot_fields(election: Election) -> Markup:
 
 @bp.route("/<slug>", methods=["GET", "POST"])
 @access(Access.MEMBER)
-@limiter.limit(CAST_LIMIT, methods=["POST"], key_func=signed_in_account_key)
+@limiter.limit(
+    CAST_LIMIT,
+    methods=["POST"],
+    key_func=signed_in_account_key,
+    # Moving between screens and reviewing are posts too: a ballot of 30 questions, one per
+    # screen, must not run into the limit. Only casting (the encryption) counts.
+    exempt_when=lambda: request.form.get("action") != "cast",
+)
 def ballot(slug: str) -> Reply:
     """Fill in the ballot, review it, and cast it."""
     election = _election(slug)
