@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -23,12 +24,15 @@ from sqlalchemy.orm import Session
 from tests import factories
 from tests.mailsink import free_port
 from tests.voting.conftest import base_settings, fresh_database_url, migrated_engine
-from tests.voting.web import page_token
+from tests.voting.elections.conftest import make_election, ready_and_open
+from tests.voting.web import page_token, sign_in
 from voting import create_app
 from voting.accounts.views import LOGIN_LIMIT_PER_ACCOUNT
-from voting.db import Database
+from voting.db import Database, utcnow
+from voting.elections.voter_views import CAST_LIMIT
 
 ACCOUNT_LIMIT = int(LOGIN_LIMIT_PER_ACCOUNT.split()[0])
+CAST_PER_MINUTE = int(CAST_LIMIT.split()[0])
 
 
 @pytest.fixture
@@ -77,6 +81,34 @@ def test_unknown_addresses_are_limited_like_known_ones(limited_app: Flask) -> No
     ]
     assert statuses[-1] == 429
     assert statuses[:-1] == [200] * ACCOUNT_LIMIT
+
+
+def test_moving_through_a_ballot_is_not_limited_and_casting_is(
+    limited_app: Flask, db: Session
+) -> None:
+    """One question per screen posts once per screen: 30 questions must not meet the limit
+    that stops a script from casting over and over."""
+    setup = make_election(db, voters=1, questions=2)
+    ready_and_open(db, setup)
+    setup.election.opens_at = utcnow() - dt.timedelta(hours=1)
+    setup.election.closes_at = utcnow() + dt.timedelta(hours=1)
+    db.commit()
+    slug = setup.election.slug
+    client = limited_app.test_client()
+    sign_in(client, setup.voters[0].member.email, factories.PASSWORD)
+    token = page_token(client, f"/vote/{slug}?mode=step")
+    steps = [
+        client.post(
+            f"/vote/{slug}",
+            data={"csrf_token": token, "mode": "step", "step": str(1 + i % 2), "action": action},
+        ).status_code
+        for i, action in enumerate(["next", "back"] * CAST_PER_MINUTE)
+    ]
+    assert steps == [200] * len(steps)
+    cast = {"csrf_token": token, "mode": "all", "action": "cast", "q1": "voor", "q2": "o1"}
+    casts = [client.post(f"/vote/{slug}", data=cast).status_code for _ in range(CAST_PER_MINUTE)]
+    assert casts == [303] * CAST_PER_MINUTE
+    assert client.post(f"/vote/{slug}", data=cast).status_code == 429
 
 
 def test_second_step_is_limited(limited_app: Flask, db: Session) -> None:
