@@ -25,7 +25,7 @@ from voting.errors import VotingError
 from voting.extensions import babel, csrf, limiter, login_manager
 from voting.i18n import SUPPORTED_LOCALES, select_locale, select_timezone
 from voting.keys import Keyring
-from voting.logging import configure_logging, install_request_ids
+from voting.logging import configure_logging, install_access_log, install_request_ids
 from voting.mail import Mailer, SMTPMailer
 from voting.runtime import KEYRING_KEY, MAILER_KEY, SETTINGS_KEY
 from voting.security import (
@@ -105,6 +105,7 @@ def create_app(
     login_manager.login_view = "accounts.login"
 
     install_request_ids(app)
+    install_access_log(app)
     app.before_request(enforce_access)
     app.after_request(security_headers(settings))
     app.teardown_appcontext(close_request_session)

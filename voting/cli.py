@@ -169,8 +169,8 @@ def serve(bind: str, workers: int) -> None:
             bind,
             "--workers",
             str(workers),
-            "--access-logfile",
-            "-",
+            # No --access-logfile: its lines hold full paths (links, tracking codes) and
+            # client addresses; the app logs route patterns instead (voting/logging.py).
             "voting.wsgi:app",
         ],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 
 from flask import Flask, Response, g, has_request_context, request
 
@@ -73,4 +74,27 @@ def install_request_ids(app: Flask) -> None:
     @app.after_request
     def _echo(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "-")
+        return response
+
+
+access_logger = logging.getLogger("voting.access")
+
+
+def install_access_log(app: Flask) -> None:
+    """Log each request as method, route pattern, status and duration, at INFO.
+
+    The pattern (``/reset/<token>``), never the path: links, tracking codes and query strings
+    stay out of the log, and so does the client's address (docs/privacy.md). This replaces
+    gunicorn's access log, whose lines hold both.
+    """
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log(response: Response) -> Response:
+        rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        access_logger.info("%s %s %d %.0f ms", request.method, rule, response.status_code, elapsed)
         return response

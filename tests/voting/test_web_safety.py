@@ -1,8 +1,10 @@
 """Web hardening: CSRF on every form (T25), headers and CSP (T30), request and field size
-limits (T33), loopback-only sockets and no DNS on e-mail input (T31), cookie flags."""
+limits (T33), loopback-only sockets and no DNS on e-mail input (T31), cookie flags, and an
+access log without links, codes or addresses."""
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 from pathlib import Path
@@ -177,3 +179,24 @@ def test_text_input_is_nfc_with_lf_line_endings() -> None:
 
     assert normalise_text("  Alinea 1\r\n\r\nE\u0301e\rn  ") == "Alinea 1\n\n\u00c9e\nn"
     assert normalise_text(7) == 7
+
+
+def test_the_access_log_names_routes_not_links_codes_or_addresses(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Request lines would carry reset links, tracking codes and client addresses
+    (docs/privacy.md): the log holds the route's pattern, the status and the time only."""
+    caplog.set_level(logging.INFO, logger="voting.access")
+    secrets_in_paths = {
+        "/reset/SECRET-LINK-TOKEN-0123456789": "SECRET-LINK-TOKEN",
+        "/check?code=TRACKING-CODE-XYZ": "TRACKING-CODE-XYZ",
+        "/vote/moties-alv/receipt/RECEIPT-CODE-ABC": "RECEIPT-CODE-ABC",
+    }
+    for path in secrets_in_paths:
+        client.get(path, environ_base={"REMOTE_ADDR": "203.0.113.77"}).close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "voting.access"]
+    assert any(line.startswith("GET /reset/<token> ") for line in lines), lines
+    assert any(line.startswith("GET /check ") for line in lines), lines
+    assert any(line.startswith("GET /vote/<slug>/receipt/<code> ") for line in lines), lines
+    for secret in [*secrets_in_paths.values(), "203.0.113.77", "moties-alv"]:
+        assert secret not in caplog.text
