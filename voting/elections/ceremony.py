@@ -64,6 +64,7 @@ class CeremonyRefused(VotingError):
 class Step(StrEnum):
     """Where the ceremony stands."""
 
+    NOT_STARTED = "not-started"
     ANNOUNCE = "announce"
     DEAL = "deal"
     CHECK = "check"
@@ -170,7 +171,9 @@ def announcements(session: Session, election: Election) -> list[Announcement]:
 
 
 def step(session: Session, election: Election) -> Step:
-    """The ceremony's current step."""
+    """The ceremony's current step: NOT_STARTED for a draft, DONE once the key exists."""
+    if election.state is ElectionState.DRAFT:
+        return Step.NOT_STARTED
     if election.state is not ElectionState.CEREMONY:
         return Step.DONE
     trustees = election.trustees

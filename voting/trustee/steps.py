@@ -92,6 +92,8 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
     step = board.get("step")
     me = _me(board)
     index = _int(board, "trustee")
+    if step == "not-started":
+        return Next(Action.WAIT, reason="the officer has not started the key ceremony yet")
     if step == "done":
         return Next(Action.DONE, reason="the ceremony is complete")
     if secret is None:
