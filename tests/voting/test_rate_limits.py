@@ -29,10 +29,12 @@ from tests.voting.web import page_token, sign_in
 from voting import create_app
 from voting.accounts.views import LOGIN_LIMIT_PER_ACCOUNT
 from voting.db import Database, utcnow
+from voting.elections.public_views import RECORD_LIMIT
 from voting.elections.voter_views import CAST_LIMIT
 
 ACCOUNT_LIMIT = int(LOGIN_LIMIT_PER_ACCOUNT.split()[0])
 CAST_PER_MINUTE = int(CAST_LIMIT.split()[0])
+RECORD_PER_MINUTE = int(RECORD_LIMIT.split()[0])
 
 
 @pytest.fixture
@@ -109,6 +111,23 @@ def test_moving_through_a_ballot_is_not_limited_and_casting_is(
     casts = [client.post(f"/vote/{slug}", data=cast).status_code for _ in range(CAST_PER_MINUTE)]
     assert casts == [303] * CAST_PER_MINUTE
     assert client.post(f"/vote/{slug}", data=cast).status_code == 429
+
+
+def test_downloading_records_is_limited_per_address(limited_app: Flask, db: Session) -> None:
+    """A record of thousands of ballots is large; one address cannot fetch it without end."""
+    setup = make_election(db, voters=1, questions=1)
+    ready_and_open(db, setup)
+    client = limited_app.test_client()
+    path = f"/elections/{setup.election.slug}/record.zip"
+    statuses = []
+    for _ in range(RECORD_PER_MINUTE + 1):
+        response = client.get(path)
+        statuses.append(response.status_code)
+        response.close()
+    assert statuses == [200] * RECORD_PER_MINUTE + [429]
+    other = client.get(path, environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert other.status_code == 200
+    other.close()
 
 
 def test_second_step_is_limited(limited_app: Flask, db: Session) -> None:

@@ -3,10 +3,12 @@ election record, published results, the projector view and the minutes."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, send_file, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -22,6 +24,7 @@ from voting.elections.forms import CheckForm
 from voting.elections.models import Election, ElectionState, Meeting
 from voting.elections.results import present, published_elections
 from voting.errors import NotFound
+from voting.extensions import limiter
 from voting.runtime import current_settings
 from voting.security import Access, access
 from voting.spreadsheet import write_csv
@@ -96,18 +99,46 @@ def heads(slug: str) -> Response:
     return Response(body, mimetype="application/json")
 
 
+RECORD_LIMIT = "10 per minute"
+"""Downloads of records per client address: a record of thousands of ballots is hundreds of
+megabytes, and anyone may fetch it while voting is open."""
+
+
+def _record_file(election: Election) -> Path:
+    """The record as of now, built once per state of the log and kept in the instance folder.
+
+    The file is named by the log's size and its newest signed head: the log only grows, so
+    equal size and head mean equal entries and heads. Older files of the vote are removed.
+    """
+    log = _log(election)
+    size = log.size()
+    newest = latest_head(request_session(), election.slug) or b""
+    folder = Path(current_settings().instance_path) / "records"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{election.slug}-{size}-{hashlib.sha256(newest).hexdigest()[:16]}.zip"
+    path = folder / name
+    if not path.exists():
+        with tempfile.TemporaryDirectory(dir=folder) as building:
+            built = write_record(Path(building) / name, log)
+            os.replace(built, path)  # atomic: another worker may be building the same file
+        for old in folder.glob(f"{election.slug}-*.zip"):
+            if old != path:
+                old.unlink(missing_ok=True)  # a download in progress keeps its open file
+    return path
+
+
 @bp.route("/elections/<slug>/record.zip")
 @access(Access.PUBLIC)
+@limiter.limit(RECORD_LIMIT)
 def record(slug: str) -> Response:
     """The election record: check it with `python -m audit verify record.zip`."""
     election = _logged(slug)
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_record(Path(folder) / f"{election.slug}.zip", _log(election))
-        data = path.read_bytes()
-    return Response(
-        data,
+    return send_file(
+        _record_file(election),
         mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{election.slug}-record.zip"'},
+        as_attachment=True,
+        download_name=f"{election.slug}-record.zip",
+        max_age=0,
     )
 
 

@@ -22,6 +22,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from audit.log import parse_head
@@ -38,7 +39,12 @@ from voting.trustee.steps import Action, BoardError, next_step
 from voting.trustee.tally import RecordRefused, tally_to_decrypt
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""The most the tool reads of an API answer (a board, the heads)."""
+MAX_RECORD_BYTES = 8 * 1024 * 1024 * 1024
+"""The most it downloads of an election record: some 55 kB per ballot, so 7,000 members
+voting twice fill under 1 GB."""
 POLL_SECONDS = 10
+CHUNK_BYTES = 1024 * 1024
 
 
 class ToolError(Exception):
@@ -53,6 +59,15 @@ class Server:
         self.token = token
 
     def _request(self, path: str, body: JSONValue | None = None) -> bytes:
+        answer = bytearray()
+        self._fetch(path, body, answer.extend, MAX_RESPONSE_BYTES)
+        return bytes(answer)
+
+    def _fetch(
+        self, path: str, body: JSONValue | None, write: Callable[[bytes], object], limit: int
+    ) -> None:
+        """Send the request and hand the answer to `write` in chunks; an answer longer than
+        `limit` bytes is refused, never cut short."""
         data = canonical_json(body) if body is not None else None
         request = urllib.request.Request(  # noqa: S310  # the server address is the trustee's own input
             self.base + path,
@@ -62,7 +77,14 @@ class Server:
         )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                return bytes(response.read(MAX_RESPONSE_BYTES))
+                received = 0
+                while chunk := response.read(CHUNK_BYTES):
+                    received += len(chunk)
+                    if received > limit:
+                        raise ToolError(
+                            f"the server's answer to {path} is larger than {limit} bytes: refused"
+                        )
+                    write(chunk)
         except urllib.error.HTTPError as error:
             try:
                 message = json.loads(error.read(65536)).get("message", "")
@@ -73,6 +95,8 @@ class Server:
             ) from error
         except urllib.error.URLError as error:
             raise ToolError(f"cannot reach {self.base}: {error.reason}") from error
+        except OSError as error:  # the connection broke off mid-answer
+            raise ToolError(f"the connection to {self.base} failed: {error}") from error
 
     def board(self) -> dict[str, JSONValue]:
         """The ceremony's state for this trustee."""
@@ -85,9 +109,10 @@ class Server:
         """Post a step's message."""
         self._request(f"/api/trustee/{what}", body)
 
-    def record(self, slug: str) -> bytes:
-        """The election record (a zip) as the server publishes it."""
-        return self._request(f"/elections/{slug}/record.zip")
+    def record(self, slug: str, target: Path) -> None:
+        """Download the election record (a zip) as the server publishes it to `target`."""
+        with target.open("wb") as out:
+            self._fetch(f"/elections/{slug}/record.zip", None, out.write, MAX_RECORD_BYTES)
 
     def heads(self, slug: str) -> list[JSONValue]:
         """The signed heads of the election's log, oldest first."""
@@ -160,9 +185,17 @@ def ceremony(server: Server, secret_file: Path, *, wait: bool, out: list[str]) -
 
 
 def decrypt(
-    server: Server, secret_file: Path, out: list[str], expect_root: str | None = None
+    server: Server,
+    secret_file: Path,
+    out: list[str],
+    expect_root: str | None = None,
+    record: Path | None = None,
 ) -> None:
-    """Verify the record, recompute the tally from its ballots, and send a partial decryption."""
+    """Verify the record, recompute the tally from its ballots, and send a partial decryption.
+
+    The record is downloaded from the server, or read from `record` (one fetched another
+    way, for example by a witness); either way it must end in the server's newest head.
+    """
     secret = _load(secret_file, _passphrase(new=False))
     if secret is None:
         raise ToolError(f"{secret_file} does not exist")
@@ -185,8 +218,11 @@ def decrypt(
         f"final signed head: {final.head.size} entries, root {final.head.root.hex()} (compare it with the one shown at the meeting)"
     )
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "record.zip"
-        path.write_bytes(server.record(slug))
+        path = record if record is not None else Path(folder) / "record.zip"
+        if record is None:
+            server.record(slug, path)
+        elif not record.is_file():
+            raise ToolError(f"{record} does not exist")
         try:
             election, tally = tally_to_decrypt(path, requested, final)
         except RecordRefused as refused:
@@ -217,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         "--expect-root",
         help="decrypt only if the log contains the state with this root hash (shown at the meeting after closing)",
     )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        help="decrypt: use this election record (a zip) instead of downloading it",
+    )
     args = parser.parse_args(argv)
     token = os.environ.get("STEMBUS_TRUSTEE_TOKEN") or getpass.getpass(
         "Trustee token from the website: "
@@ -227,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ceremony":
             ceremony(server, args.secret_file, wait=args.wait, out=lines)
         else:
-            decrypt(server, args.secret_file, lines, args.expect_root)
+            decrypt(server, args.secret_file, lines, args.expect_root, args.record)
     except ToolError as error:
         print("\n".join(lines))  # the tool's output
         print(f"stembus-trustee: {error}", file=sys.stderr)

@@ -4,6 +4,7 @@ meeting, the token, and its refusal to decrypt anything but the log's tally (T16
 from __future__ import annotations
 
 import datetime as dt
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from voting.db import Database
 from voting.elections import ceremony, lifecycle
 from voting.elections.casting import cast_ballot
 from voting.elections.models import Election, ElectionState
+from voting.trustee import cli
 from voting.trustee.cli import main
 
 PASSPHRASE = "a long passphrase for the trustee file"
@@ -119,12 +121,22 @@ def test_ceremony_and_decryption_through_the_tool(
         assert closed is not None
         closing_root = closed.closing_root
         assert closing_root is not None
+    # A record larger than the tool accepts is refused whole, never read cut short.
+    with monkeypatch.context() as small:
+        small.setattr(cli, "MAX_RECORD_BYTES", 1000)
+        assert (
+            _run(small, tokens[2], "decrypt", "--server", url, "--secret-file", str(files[2])) == 1
+        )
+        assert "larger than 1000 bytes: refused" in capsys.readouterr().err
     assert (
         _run(monkeypatch, tokens[2], "decrypt", "--server", url, "--secret-file", str(files[2]))
         == 0
     )
-    # The third trustee checks the state shown at the meeting; the log has grown since
-    # (the second trustee's share), and still contains it.
+    # The third trustee checks the state shown at the meeting, with a record fetched another
+    # way; the log has grown since (the second trustee's share), and still contains it.
+    own_copy = tmp_path / "record.zip"
+    with urllib.request.urlopen(f"{url}/elections/{slug}/record.zip") as response:
+        own_copy.write_bytes(response.read())
     assert (
         _run(
             monkeypatch,
@@ -136,6 +148,8 @@ def test_ceremony_and_decryption_through_the_tool(
             str(files[3]),
             "--expect-root",
             closing_root,
+            "--record",
+            str(own_copy),
         )
         == 0
     )
@@ -153,6 +167,37 @@ def test_ceremony_and_decryption_through_the_tool(
         assert dict(dict(result.counts)["q1"]) == {"voor": 2, "tegen": 1, "onthouding": 0}
         assert outcomes[0].outcome.value == "adopted"
     assert slug
+
+
+def test_a_trustee_who_runs_the_tool_before_the_ceremony_is_told_to_wait(
+    served: tuple[Engine, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A token can be made as soon as someone is chosen; a draft's ceremony has not begun,
+    and the tool must not say it is complete (nor make a secret file)."""
+    engine, url = served
+    with Database(engine).session() as db:
+        setup = make_election(db, voters=1, questions=1)
+        tokens = _tokens(db, setup.election)
+        assert ceremony.step(db, setup.election) is ceremony.Step.NOT_STARTED
+    secret_file = tmp_path / "early.key"
+    args = ("ceremony", "--server", url, "--secret-file", str(secret_file))
+    assert _run(monkeypatch, tokens[1], *args) == 0
+    out = capsys.readouterr().out
+    assert "has not started the key ceremony yet" in out
+    assert "complete" not in out
+    assert not secret_file.exists()
+    with Database(engine).session() as db:
+        election = db.get(Election, setup.election.id)
+        officer = db.get(Account, setup.officer.id)
+        assert election is not None
+        assert officer is not None
+        ceremony.start_ceremony(db, officer, election, factories.NOW)
+    assert _run(monkeypatch, tokens[1], *args) == 0
+    assert "sent: announcement" in capsys.readouterr().out
+    assert secret_file.exists()
 
 
 def test_wrong_token_and_wrong_passphrase_are_refused(

@@ -10,6 +10,7 @@ import logging
 import re
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, event, inspect, select, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from audit.verifier import verify_record
 from tests import factories
 from tests.mailsink import MailSink
 from tests.voting.elections.conftest import Setup, make_election, ready_and_open
@@ -28,6 +30,7 @@ from voting.accounts.totp import qr_svg
 from voting.db import utcnow
 from voting.elections import voter_views
 from voting.elections.models import CastBallot, Election
+from voting.runtime import SETTINGS_KEY
 
 
 def _open_now(db: Session, setup: Setup) -> Election:
@@ -447,3 +450,41 @@ def test_no_route_shows_counts_before_the_decryption(
             assert "voor: " not in body, path
             assert response.status_code in {200, 302, 403, 404, 409}, (path, response.status_code)
     assert officer_client.get(f"/elections/{slug}/result").status_code == 404
+
+
+def test_the_record_is_built_once_per_state_of_the_log_and_verifies(
+    app: Flask, opened: Setup, tmp_path: Path
+) -> None:
+    """A record of thousands of ballots is large: it is built once per state of the log and
+    kept, never rebuilt per download; a new ballot makes a new record."""
+    slug = opened.election.slug
+    anyone = app.test_client()
+    folder = Path(app.extensions[SETTINGS_KEY].instance_path) / "records"
+
+    def download() -> bytes:
+        response = anyone.get(f"/elections/{slug}/record.zip")
+        assert response.status_code == 200
+        assert response.mimetype == "application/zip"
+        assert f"{slug}-record.zip" in response.headers["Content-Disposition"]
+        data = response.get_data()
+        response.close()
+        return data
+
+    first = download()
+    kept = sorted(folder.glob(f"{slug}-*.zip"))
+    assert len(kept) == 1
+    built_at = kept[0].stat().st_mtime_ns
+    assert download() == first
+    assert kept[0].stat().st_mtime_ns == built_at  # served again, not rebuilt
+    _cast(_voter_client(app, opened.voters[0]), slug, {"q1": ["voor"], "q2": ["o1"]})
+    second = download()
+    assert second != first
+    assert [p.name for p in folder.glob(f"{slug}-*.zip")] != [kept[0].name]
+    assert len(list(folder.glob(f"{slug}-*.zip"))) == 1
+    path = tmp_path / "record.zip"
+    path.write_bytes(second)
+    report = verify_record(path, workers=1)
+    # Voting is still open: only the checks of the tally and outcome cannot run yet.
+    problems = [f for f in report.findings if not f.detail.startswith("could not run")]
+    assert problems == []
+    assert {c.name: c.items for c in report.checks}["ballot-proof"] == 1
