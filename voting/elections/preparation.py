@@ -126,6 +126,10 @@ class RuleChoice:
 # ------------------------------------------------------------------ times
 
 
+EARLIEST_YEAR: Final = 2000
+LATEST_YEAR: Final = 2100
+
+
 def to_utc(local: dt.datetime, timezone: str, field: str) -> dt.datetime:
     """A wall-clock time in `timezone` as UTC; refuses times that do not exist or occur twice.
 
@@ -135,6 +139,16 @@ def to_utc(local: dt.datetime, timezone: str, field: str) -> dt.datetime:
     Raises:
         FieldError: on `field`, naming the problem.
     """
+    if not EARLIEST_YEAR <= local.year <= LATEST_YEAR:
+        # Far-off years are typing errors, and the ends of the calendar overflow in UTC.
+        raise FieldError(
+            field,
+            _l(
+                "Choose a date between the years %(low)d and %(high)d.",
+                low=EARLIEST_YEAR,
+                high=LATEST_YEAR,
+            ),
+        )
     zone = ZoneInfo(timezone)
     first = local.replace(tzinfo=zone, fold=0)
     second = local.replace(tzinfo=zone, fold=1)

@@ -33,6 +33,7 @@ from voting.security import Access, access
 bp = Blueprint("elections", __name__)
 bp.add_app_template_global(option_label, "option_label")
 bp.add_app_template_filter(option_label, "option_label")
+bp.add_app_template_filter(preparation.paragraphs_of, "paragraphs")
 Reply = str | WerkzeugResponse | tuple[str, int]
 
 

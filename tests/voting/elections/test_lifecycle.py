@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from flask import Flask
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from audit.log import Log
@@ -30,12 +31,13 @@ from tests.voting.elections.conftest import (
     make_election,
     ready_and_open,
 )
+from tests.voting.web import page_token, sign_in
 from voting.accounts.models import Account
 from voting.auditlog import SQLLogStore
 from voting.db import Database
 from voting.elections import lifecycle, preparation
 from voting.elections.casting import NotOpen, cast_ballot, my_ballots
-from voting.elections.models import CastBallot, ElectionState, ElectorateKind, Voter
+from voting.elections.models import CastBallot, ElectionState, ElectorateKind, Meeting, Voter
 from voting.errors import Conflict, FieldError
 
 CHOICE = {"q1": ["voor"]}
@@ -92,6 +94,47 @@ def test_ambiguous_and_missing_local_times_are_refused() -> None:
     assert preparation.to_utc(
         dt.datetime(2026, 7, 1, 20, 0), "Europe/Amsterdam", "x"
     ) == dt.datetime(2026, 7, 1, 18, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("local", "zone"),
+    [
+        (dt.datetime(1, 1, 1, 0, 0), "Europe/Amsterdam"),  # before UTC's year 1 begins
+        (dt.datetime(9999, 12, 31, 23, 59), "America/Kralendijk"),  # after year 9999 ends
+        (dt.datetime(1999, 12, 31, 20, 0), "Europe/Amsterdam"),
+        (dt.datetime(2101, 1, 1, 20, 0), "Europe/Amsterdam"),
+    ],
+)
+def test_times_at_the_ends_of_the_calendar_are_refused_with_a_message(
+    app: Flask, db: Session, local: dt.datetime, zone: str
+) -> None:
+    """A mistyped year is a clear message on the field, not an overflow and a 500."""
+    with pytest.raises(FieldError, match="between the years 2000 and 2100") as refused:
+        preparation.to_utc(local, zone, "starts_at")
+    assert refused.value.field == "starts_at"
+    setup = make_election(db, voters=1)
+    auth = factories.auth_config()
+    factories.enrol_totp(db, auth, setup.officer)
+    client = app.test_client()
+    sign_in(
+        client,
+        setup.officer.member.email,
+        factories.PASSWORD,
+        factories.totp_secret(auth, setup.officer),
+    )
+    meetings = db.scalar(select(func.count()).select_from(Meeting))
+    response = client.post(
+        "/meetings",
+        data={
+            "csrf_token": page_token(client, "/meetings"),
+            "title": "ALV",
+            "starts_at": local.strftime("%Y-%m-%dT%H:%M").zfill(16),
+            "timezone": zone,
+        },
+    )
+    assert response.status_code == 400
+    assert "between the years 2000 and 2100" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(Meeting)) == meetings
 
 
 def test_pseudonyms_are_keyed_not_a_hash_of_the_member_number(db: Session) -> None:

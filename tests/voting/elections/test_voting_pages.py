@@ -28,8 +28,9 @@ from tests.voting.web import csrf_from, page_token, sign_in
 from voting.accounts.models import Account
 from voting.accounts.totp import qr_svg
 from voting.db import utcnow
-from voting.elections import voter_views
-from voting.elections.models import CastBallot, Election
+from voting.elections import preparation, voter_views
+from voting.elections.models import CastBallot, Election, QuestionKind
+from voting.elections.preparation import RuleChoice, RulePreset
 from voting.runtime import SETTINGS_KEY
 
 
@@ -488,3 +489,52 @@ def test_the_record_is_built_once_per_state_of_the_log_and_verifies(
     problems = [f for f in report.findings if not f.detail.startswith("could not run")]
     assert problems == []
     assert {c.name: c.items for c in report.checks}["ballot-proof"] == 1
+
+
+def test_the_ballot_numbers_paragraphs_as_amendments_count_them(app: Flask, db: Session) -> None:
+    """Text pasted from a word processor has 'empty' lines holding spaces and CR LF line
+    breaks: the ballot and the officer's page number paragraphs exactly as an amendment
+    cites them (preparation.paragraphs_of)."""
+    setup = make_election(db, voters=1, questions=1)
+    pasted = "De ALV besluit:\r\n  \r\nEen.\r\n\t\r\nTwee.\r\n\r\nDrie."
+    motion = preparation.add_question(
+        db,
+        setup.officer,
+        setup.election,
+        kind=QuestionKind.MOTION,
+        title="Motie geplakt",
+        text=pasted,
+        rule=RuleChoice(RulePreset.SIMPLE),
+        now=factories.NOW,
+    )
+    assert preparation.paragraphs_of(pasted) == ["De ALV besluit:", "Een.", "Twee.", "Drie."]
+    preparation.add_question(
+        db,
+        setup.officer,
+        setup.election,
+        kind=QuestionKind.AMENDMENT,
+        title="Amendement op de laatste alinea",
+        text="Vervang 'Drie.' door 'Vier.'",
+        rule=RuleChoice(RulePreset.SIMPLE),
+        amends=motion,
+        amends_paragraph=4,
+        now=factories.NOW,
+    )
+    auth = factories.auth_config()
+    factories.enrol_totp(db, auth, setup.officer)
+    officer = app.test_client()
+    sign_in(
+        officer,
+        setup.officer.member.email,
+        factories.PASSWORD,
+        factories.totp_secret(auth, setup.officer),
+    )
+    manage = officer.get(f"/elections/{setup.election.id}/manage").get_data(as_text=True)
+    assert "<li>Drie.</li>" in manage
+    assert "(Motion)" in manage
+    election = _open_now(db, setup)
+    page = _voter_client(app, setup.voters[0]).get(f"/vote/{election.slug}").get_data(as_text=True)
+    numbered = re.findall(r'<span class="muted">(\d+)\.</span> ([^<]+)</p>', page)
+    assert ("4", "Drie.") in numbered
+    assert ("3", "Twee.") in numbered
+    assert "changes paragraph 4 of question 2" in page
