@@ -413,6 +413,21 @@ def _resolve_if_complete(
     for trustee in election.trustees:
         if trustee.index in disqualified and trustee.disqualified_at is None:
             trustee.disqualified_at = now
+            record_event(
+                session,
+                action="election.trustee-disqualified",
+                actor_id=None,
+                now=now,
+                subject=f"election:{election.id}",
+                details={
+                    "trustee": trustee.index,
+                    "complaints": sum(c.dealer == trustee.index for c in complaints),
+                    "unanswered": sum(
+                        c.dealer == trustee.index and (c.dealer, c.complainant) not in answers
+                        for c in complaints
+                    ),
+                },
+            )
     try:
         key = election_key(list(by_dealer.values()), disqualified)
     except BallotsError as exc:
@@ -420,6 +435,18 @@ def _resolve_if_complete(
             "qualified", _l("Too few trustees are left to reach the threshold; start a new vote.")
         ) from exc
     election.key_json = canonical_json(key.to_json()).decode()
+    record_event(
+        session,
+        action="election.key-made",
+        actor_id=None,
+        now=now,
+        subject=f"election:{election.id}",
+        details={
+            "trustees": len(by_dealer) - len(disqualified),
+            "disqualified": len(disqualified),
+            "threshold": election.threshold,
+        },
+    )
 
 
 def key_of(election: Election) -> ElectionKey:

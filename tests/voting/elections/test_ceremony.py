@@ -3,7 +3,10 @@ and disqualifies a dealer whose share fails; the rest of the ceremony still make
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ballots import TrusteeSecret
@@ -12,6 +15,7 @@ from tests.voting.elections.conftest import Setup, make_election
 from voting.elections import ceremony
 from voting.elections.ceremony import CeremonyRefused, Step
 from voting.elections.models import ElectionState
+from voting.events import Event
 from voting.trustee.steps import Action, Next, next_step
 
 NOW = factories.NOW
@@ -77,6 +81,17 @@ def test_a_dealer_who_does_not_answer_a_complaint_is_disqualified_and_the_key_is
         ceremony.confirm(db, setup.election.trustees[0], NOW)
     ceremony.resolve_unanswered(db, setup.officer, setup.election, NOW)
     assert setup.election.trustees[2].disqualified_at is not None
+    events = {
+        e.action: json.loads(e.details_json)
+        for e in db.scalars(select(Event).where(Event.subject == f"election:{setup.election.id}"))
+    }
+    assert events["election.trustee-disqualified"] == {
+        "trustee": 3,
+        "complaints": 1,
+        "unanswered": 1,
+    }
+    assert events["election.key-made"] == {"trustees": 2, "disqualified": 1, "threshold": 2}
+    assert "election.complaints-closed" in events
     for _ in range(2):
         _round(db, setup)
     assert setup.election.state is ElectionState.READY
@@ -104,6 +119,9 @@ def test_an_answered_complaint_about_a_good_share_is_dismissed(db: Session) -> N
     _round(db, setup, skip={2})  # the others check
     _round(db, setup)  # trustee 1 answers by revealing the share
     assert setup.election.trustees[0].disqualified_at is None
+    actions = db.scalars(select(Event.action).where(Event.action.like("election.%"))).all()
+    assert "election.trustee-disqualified" not in actions
+    assert actions.count("election.key-made") == 1
     for _ in range(2):
         _round(db, setup)
     assert setup.election.state is ElectionState.READY
