@@ -21,12 +21,21 @@ def local_time(moment: dt.datetime | None, fmt: str = "medium") -> str:
     return format_datetime(moment, fmt)
 
 
+HEAD_TIME_FORMAT = "d MMM yyyy HH:mm:ss"
+"""Signed heads follow each other within seconds: their times are shown to the second."""
+
+
 def install_template_helpers(app: Flask, locales: tuple[str, ...]) -> None:
     """Register filters and globals on the app's Jinja environment."""
 
     @app.template_filter("localtime")
     def _localtime(moment: dt.datetime | None, fmt: str = "medium") -> str:
         return local_time(moment, fmt)
+
+    @app.template_filter("from_ms")
+    def _from_ms(milliseconds: int) -> dt.datetime:
+        # Signed heads keep their time as milliseconds since 1970 (protocol.md §II.3).
+        return dt.datetime.fromtimestamp(milliseconds / 1000, dt.UTC)
 
     @app.template_filter("localdate")
     def _localdate(day: dt.date | None, fmt: str = "medium") -> str:
@@ -40,4 +49,8 @@ def install_template_helpers(app: Flask, locales: tuple[str, ...]) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, object]:
-        return {"current_locale": str(get_locale()), "supported_locales": locales}
+        return {
+            "current_locale": str(get_locale()),
+            "supported_locales": locales,
+            "HEAD_TIME": HEAD_TIME_FORMAT,
+        }

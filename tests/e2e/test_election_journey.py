@@ -190,7 +190,9 @@ def test_officer_prepares_a_vote_and_the_trustees_make_its_key(
         options="\n".join(CANDIDATES),
         seats="2",
     )
-    assert page.locator("main ol > li").count() == 4
+    assert page.locator("main ol.questions > li").count() == 4
+    # The motion's paragraphs are numbered as the amendment cites them.
+    assert page.locator("main ol.questions > li").first.locator("ol.paragraphs > li").count() > 1
 
     # Three trustees, two needed; then the ceremony starts and shows everyone's steps.
     trustee_boxes = page.locator("input[name=trustees]")
@@ -498,9 +500,18 @@ def test_anyone_checks_a_tracking_code_and_reads_the_signed_heads(
     heads = visitor.page.request.get(f"{site.url}/elections/{vote.slug}/heads.json").json()
     bodies = [head["body"] for head in reversed(heads["heads"])]
     rows = visitor.page.locator("main table tbody tr")
-    assert [row.locator("td").all_inner_texts() for row in rows.all()] == [
-        [str(body["size"]), str(body["timestamp"]), body["root"]] for body in bodies
+    assert [row.locator("td").all_inner_texts()[::2] for row in rows.all()] == [
+        [str(body["size"]), body["root"]] for body in bodies
     ]
+    # The time reads as a date and time; the machine-readable one is exactly the head's.
+    signed_at = [
+        dt.datetime.fromisoformat(str(row.locator("time").get_attribute("datetime")))
+        for row in rows.all()
+    ]
+    assert [round(t.timestamp() * 1000) for t in signed_at] == [b["timestamp"] for b in bodies]
+    assert re.fullmatch(
+        r"\d{1,2} \w{3} 20\d\d \d\d:\d\d:\d\d", rows.first.locator("time").inner_text()
+    )
     assert int(bodies[0]["size"]) > index_of[counted]
 
 
@@ -708,8 +719,8 @@ def test_at_the_meeting_the_result_is_counted_published_and_projected(
         [CANDIDATES[2], "1", "33.3 %"],
     ]
 
-    # The projector, with JavaScript: large, high contrast, and it reloads itself when the
-    # second vote is published (it polls projector.json; the test waits for the reload).
+    # The projector, with JavaScript: large, high contrast, and it updates in place when the
+    # second vote closes and when it is published (it polls projector.json).
     projector = new_visitor()
     with projector.page.expect_response(lambda r: r.url.endswith("/projector.json")):
         projector.goto(f"/meetings/{vote.meeting_id}/projector")
@@ -725,13 +736,22 @@ def test_at_the_meeting_the_result_is_counted_published_and_projected(
     )
     assert body == [27.0, "rgb(255, 255, 255)", "rgb(0, 0, 0)"]
     assert all(size > 27 for size, _color, _background in headings), headings
+    projector.page.evaluate("() => { window.notReloaded = true; }")
     budget.close()
+    # The closing state's root hash appears for trustees and witnesses to write down.
+    projector.page.wait_for_selector("main section.projector-election .root-hash")
     budget.send_share(2)
     budget.send_share(3)
     budget.count()
     as_officer.goto(f"/elections/{budget.election_id}/manage")
-    with projector.loads():
-        as_officer.click("form[action$='/publish'] button[type=submit]")
+    as_officer.click("form[action$='/publish'] button[type=submit]")
+    projector.page.wait_for_function(
+        "() => document.querySelectorAll('main article.projector-election').length === 2"
+    )
+    assert projector.page.evaluate("() => window.notReloaded") is True  # updated in place
+    assert projector.page.locator("main section.projector-election").count() == 0
+    assert "bijgewerkt" in projector.page.locator("#projector-status").inner_text()
+    projector.audit()
     titles = page_texts(projector, "main article.projector-election .projector-title")
     assert titles == ["Moties en verkiezingen", "Begroting 2027"]
     projector.page.goto("about:blank")  # stop polling
@@ -756,7 +776,16 @@ def test_at_the_meeting_the_result_is_counted_published_and_projected(
         as_officer.page.keyboard.press("Enter")
     text = Path(download.value.path()).read_text("utf-8-sig")
     table = list(csv.reader(io.StringIO(text), delimiter=";"))  # as Dutch spreadsheets read it
-    assert table[0] == ["vote", "number", "question", "rule", "outcome", "voters", "cast", "counts"]
+    assert table[0] == [  # in the reader's language
+        "Naam van de stemming",
+        "Nummer van de vraag",
+        "Vraag",
+        "Beslisregel",
+        "Uitkomst",
+        "Kiezers",
+        "Uitgebrachte stemmen",
+        "Telling",
+    ]
     assert [row[1:3] + row[4:7] for row in table[1:]] == [
         ["1", MOTION_TITLE, "aangenomen", "3", "3"],
         ["2", AMENDMENT_TITLE, "verworpen", "3", "2"],

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -167,17 +168,22 @@ def _meeting(meeting_id: int) -> Meeting:
     return meeting
 
 
+def _closed_unpublished(meeting: Meeting) -> list[Election]:
+    """Votes of the meeting that closed and are not yet published: the projector shows the
+    root hash of their closing state, for trustees and witnesses to write down."""
+    return [
+        e
+        for e in meeting.elections
+        if e.closing_root is not None and e.state is not ElectionState.PUBLISHED
+    ]
+
+
 @bp.route("/meetings/<int:meeting_id>/projector")
 @access(Access.PUBLIC)
 def projector(meeting_id: int) -> Reply:
     """For the beamer: every published outcome of the meeting, large and high-contrast."""
     meeting = _meeting(meeting_id)
     elections = published_elections(request_session(), meeting)
-    closed = [
-        e
-        for e in meeting.elections
-        if e.closing_root is not None and e.state is not ElectionState.PUBLISHED
-    ]
     base = current_settings().base_url
     shown = [
         (
@@ -188,19 +194,26 @@ def projector(meeting_id: int) -> Reply:
         )
         for e in elections
     ]
-    return render_template("elections/projector.html", meeting=meeting, shown=shown, closed=closed)
+    return render_template(
+        "elections/projector.html",
+        meeting=meeting,
+        shown=shown,
+        closed=_closed_unpublished(meeting),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/projector.json")
 @access(Access.PUBLIC)
 def projector_state(meeting_id: int) -> Response:
-    """What the projector's script polls: a fingerprint of what is published."""
+    """What the projector's script polls: a fingerprint of what the page shows (the closed
+    votes with their roots, the published ones); when it changes, the page updates."""
     meeting = _meeting(meeting_id)
     published = [
         f"{e.slug}@{e.published_at.isoformat() if e.published_at else ''}"
         for e in published_elections(request_session(), meeting)
     ]
-    return jsonify(version=1, published=published)
+    closed = [f"{e.slug}@{e.closing_root}" for e in _closed_unpublished(meeting)]
+    return jsonify(version=1, closed=closed, published=published)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes")
@@ -234,7 +247,17 @@ def minutes_csv(meeting_id: int) -> Response:
                 ]
             )
     body = write_csv(
-        ["vote", "number", "question", "rule", "outcome", "voters", "cast", "counts"], rows
+        [
+            _("Name of the vote"),
+            _("Question number"),
+            _("Question"),
+            _("Rule"),
+            _("Outcome"),
+            _("Voters"),
+            _("Votes cast"),
+            _("Counts"),
+        ],
+        rows,
     )
     return Response(
         body,

@@ -324,8 +324,13 @@ def test_check_page_finds_a_ballot_and_verifies_its_proof(
     wrong = public.get(f"/check?code={typo}")
     assert wrong.status_code == 404
     assert "typo" in wrong.get_data(as_text=True) or "No ballot" in wrong.get_data(as_text=True)
+    assert re.search(
+        r"the signed log state of \d+ entries \(\d{1,2} \w{3} 20\d\d \d\d:\d\d:\d\d\)",
+        found.get_data(as_text=True),
+    )
     audit = public.get(f"/elections/{opened.election.slug}/audit").get_data(as_text=True)
     assert "Signed log states" in audit
+    assert re.search(r'<time datetime="20\d\d-\d\d-\d\dT[\d:.]+\+00:00">', audit)
     heads = json.loads(
         public.get(f"/elections/{opened.election.slug}/heads.json").get_data(as_text=True)
     )
