@@ -103,6 +103,11 @@ class QuestionForm(StembusForm):
         _l("Options or candidates, one per line"), validators=[Length(max=10_000)]
     )
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=60)])
+    min_selections = IntegerField(
+        _l("Fewest choices per voter"),
+        default=1,
+        validators=[Optional(), NumberRange(min=0, max=60)],
+    )
     max_selections = IntegerField(
         _l("Most choices per voter"), validators=[Optional(), NumberRange(min=1, max=60)]
     )

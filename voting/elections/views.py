@@ -222,6 +222,10 @@ def add_question(election_id: int) -> Reply:
             ),
             options=options,
             seats=form.seats.data,
+            # Multiple choice only: a candidate election always allows choosing nobody.
+            min_selections=form.min_selections.data
+            if form.kind.data == QuestionKind.MULTIPLE_CHOICE.value
+            else None,
             max_selections=form.max_selections.data,
             amends=amends,
             amends_paragraph=form.amends_paragraph.data,

@@ -1,6 +1,9 @@
-"""Object scope of officers (docs/security.md): an officer of one branch prepares and runs the
-votes of that branch's members only, never a vote of all members, of the Partijraad or of
-another branch — checked in the views and again in the services."""
+"""What officers may do when they prepare votes.
+
+Object scope (docs/security.md): an officer of one branch prepares and runs the votes of that
+branch's members only, never a vote of all members, of the Partijraad or of another branch —
+checked in the views and again in the services. And the rules their input must keep: at
+least two trustees needed to decrypt, and the fewest choices of a multiple-choice question."""
 
 from __future__ import annotations
 
@@ -243,3 +246,58 @@ def test_one_trustee_alone_may_never_be_enough(db: Session) -> None:
     assert refused.value.field == "threshold"
     db.rollback()
     assert db.get(Election, setup.election.id).threshold == 2
+
+
+@pytest.mark.parametrize(("fewest", "expected"), [("0", 0), ("2", 2), ("", 1)])
+def test_the_officer_sets_the_fewest_choices_of_a_multiple_choice_question(
+    app: Flask, db: Session, fewest: str, expected: int
+) -> None:
+    """0 lets a voter leave the question blank (and cast the rest of the ballot)."""
+    setup = make_election(db, questions=1)
+    auth = factories.auth_config()
+    factories.enrol_totp(db, auth, setup.officer)
+    client = _client(app, setup.officer)
+    page = client.get(f"/elections/{setup.election.id}/manage").get_data(as_text=True)
+    assert 'name="min_selections"' in page
+    response = client.post(
+        f"/elections/{setup.election.id}/questions",
+        data={
+            "csrf_token": csrf_from(page),
+            "kind": "multiple-choice",
+            "title": "Waar is de volgende ALV?",
+            "options": "Utrecht\nZwolle\nGroningen",
+            "min_selections": fewest,
+            "max_selections": "2",
+            "rule": "plurality",
+            "tie": "rejected",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    question = db.scalars(
+        select(ElectionQuestion).where(ElectionQuestion.title == "Waar is de volgende ALV?")
+    ).one()
+    assert (question.min_selections, question.max_selections) == (expected, 2)
+
+
+def test_fewest_choices_above_the_most_is_refused_and_adds_nothing(app: Flask, db: Session) -> None:
+    setup = make_election(db, questions=1)
+    auth = factories.auth_config()
+    factories.enrol_totp(db, auth, setup.officer)
+    client = _client(app, setup.officer)
+    page = client.get(f"/elections/{setup.election.id}/manage").get_data(as_text=True)
+    response = client.post(
+        f"/elections/{setup.election.id}/questions",
+        data={
+            "csrf_token": csrf_from(page),
+            "kind": "multiple-choice",
+            "title": "Te veel",
+            "options": "A\nB\nC",
+            "min_selections": "3",
+            "max_selections": "2",
+            "rule": "plurality",
+            "tie": "rejected",
+        },
+    )
+    assert response.status_code == 400
+    assert "between the minimum and the number of options" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count()).where(ElectionQuestion.title == "Te veel")) == 0
