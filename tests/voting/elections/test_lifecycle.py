@@ -15,6 +15,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from audit.log import Log
+from audit.record import write_record
+from audit.verifier import verify_record
 from tests import factories
 from tests.voting.concurrency import (
     committed_engine,
@@ -34,7 +36,7 @@ from tests.voting.elections.conftest import (
 from tests.voting.web import page_token, sign_in
 from voting.accounts.models import Account
 from voting.auditlog import SQLLogStore
-from voting.db import Database
+from voting.db import Database, utcnow
 from voting.elections import lifecycle, preparation
 from voting.elections.casting import NotOpen, cast_ballot, my_ballots
 from voting.elections.models import CastBallot, ElectionState, ElectorateKind, Meeting, Voter
@@ -161,24 +163,60 @@ def test_pseudonyms_are_keyed_not_a_hash_of_the_member_number(db: Session) -> No
     )
 
 
-def test_member_sees_a_ghost_ballot_under_their_pseudonym(db: Session) -> None:
-    """T12: a ballot the member did not cast, put under their pseudonym, shows on their page."""
+def test_member_sees_a_ghost_ballot_under_their_pseudonym(
+    app: Flask, db: Session, tmp_path: Path
+) -> None:
+    """T12: a dishonest server casts a ballot under the pseudonym of a member who did not vote.
+    The ghost is a valid ballot of an eligible pseudonym, so the record still verifies and it
+    is counted: only the member's own check can find it, and their page shows it."""
     setup = make_election(db, voters=2)
     ready_and_open(db, setup)
-    victim = setup.voters[0]
-    assert my_ballots(db, SECRET_KEY, victim, setup.election) == []
-    # A dishonest server casts under the victim's pseudonym through the same code path.
-    cast_ballot(
+    victim, honest = setup.voters
+    client = app.test_client()
+    sign_in(client, victim.member.email, factories.PASSWORD)
+    slug = setup.election.slug
+    setup.election.opens_at = utcnow() - dt.timedelta(hours=1)
+    db.commit()
+    assert "There is no ballot under your name" in client.get(f"/vote/{slug}/mine").get_data(
+        as_text=True
+    )
+    # The server casts under the victim's pseudonym through the same code path.
+    ghost = cast_ballot(
         db,
         setup.keyring,
         SECRET_KEY,
         victim,
         setup.election.id,
         {"q1": ["tegen"]},
-        DURING,
+        utcnow(),
         second_factor_done=False,
     )
-    assert len(my_ballots(db, SECRET_KEY, victim, setup.election)) == 1
+    cast_ballot(
+        db,
+        setup.keyring,
+        SECRET_KEY,
+        honest,
+        setup.election.id,
+        {"q1": ["voor"]},
+        utcnow(),
+        second_factor_done=False,
+    )
+    page = client.get(f"/vote/{slug}/mine").get_data(as_text=True)
+    assert ghost.tracking_code in page
+    assert "a ballot you did not cast" in page
+    assert [b.tracking_code for b in my_ballots(db, SECRET_KEY, honest, setup.election)] != [
+        ghost.tracking_code
+    ]
+    # Nothing else gives it away: the record verifies, with the ghost counted.
+    tally = lifecycle.close_voting(db, setup.keyring, setup.officer, setup.election.id, CLOSES)
+    assert tally.ballots_counted == 2
+    path = write_record(tmp_path / "record.zip", Log(SQLLogStore(db, slug), slug))
+    report = verify_record(path, workers=1)
+    # Only the checks that wait for the decryption at the meeting have not run.
+    assert [f for f in report.findings if not f.detail.startswith("could not run")] == []
+    checked = {c.name: (c.items, c.failed) for c in report.checks}
+    assert checked["ballot-proof"] == (2, 0)
+    assert checked["ballot-pseudonym"] == (2, 0)
 
 
 def test_frozen_electorate_ignores_later_imports(db: Session) -> None:
