@@ -111,6 +111,7 @@ EVENT_LABELS: Final = {
     "retention.purged": _l("Old data removed"),
     "role.granted": _l("Role given"),
     "role.revoked": _l("Role taken away"),
+    "simulation.retired": _l("Simulation finished: its members left the party"),
     "trustee.token-issued": _l("Trustee token issued"),
 }
 

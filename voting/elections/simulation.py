@@ -4,7 +4,8 @@ Members and accounts, the electorate, the key ceremony (each trustee's part run 
 same step functions as `stembus-trustee`), casting with revotes, closing, decryption by k
 trustees, publication, and the election record written to a folder. It runs on a
 virtual clock that starts now, against whatever database is configured, and uses a
-branch of its own so real members are never touched.
+branch of its own so real members are never touched. Afterwards its people leave (their
+memberships end, their roles go): they never join a real vote's electorate.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from audit.log import Log
 from audit.record import write_record
 from ballots import TrusteeSecret, decrypt_share
-from voting.accounts.models import Account, Role
+from voting.accounts.models import Account, Role, RoleGrant
 from voting.accounts.services import ensure_account
 from voting.admin.services import grant_role
 from voting.auditlog import SQLLogStore
@@ -28,6 +30,7 @@ from voting.elections import ceremony, lifecycle, preparation
 from voting.elections.casting import cast_ballot
 from voting.elections.models import Election, ElectorateKind, QuestionKind, Trustee
 from voting.elections.preparation import RuleChoice, RulePreset
+from voting.events import record_event
 from voting.keys import Keyring
 from voting.members.models import Branch, Member, MemberStatus
 from voting.members.services import create_branch
@@ -242,6 +245,31 @@ def finish(
     return tally.ballots_counted
 
 
+def retire(session: Session, election: Election, now: dt.datetime) -> int:
+    """After the run, the simulation's people leave the party: their memberships end and their
+    roles go, so that they never join a real vote's electorate, the Partijraad or a list of
+    trustees. The vote, its record and its branch stay. Returns how many were retired."""
+    branch_id = election.electorate_branch_id
+    members = session.scalars(select(Member).where(Member.branch_id == branch_id)).all()
+    accounts = session.scalars(
+        select(Account.id).where(Account.member_id.in_([m.id for m in members]))
+    ).all()
+    for member in members:
+        member.status = MemberStatus.ENDED
+        member.updated_at = now
+    session.execute(delete(RoleGrant).where(RoleGrant.account_id.in_(accounts)))
+    record_event(
+        session,
+        action="simulation.retired",
+        actor_id=None,
+        now=now,
+        subject=f"election:{election.id}",
+        details={"members": len(members)},
+    )
+    session.commit()
+    return len(members)
+
+
 def simulate(session: Session, keyring: Keyring, secret_key: str, plan: Plan) -> dict[str, object]:
     """Run the whole election; returns a summary (times in seconds)."""
     started = time.perf_counter()
@@ -285,6 +313,7 @@ def simulate(session: Session, keyring: Keyring, secret_key: str, plan: Plan) ->
             revotes += 1
     mark = lap("casting", mark)
     counted = finish(session, keyring, prepared, plan.threshold, plan.out)
+    retired = retire(session, election, dt.datetime.now(dt.UTC))
     lap("close_decrypt_publish_record", mark)
     return {
         "election": election.slug,
@@ -296,6 +325,7 @@ def simulate(session: Session, keyring: Keyring, secret_key: str, plan: Plan) ->
         "revotes": revotes,
         "counted": counted,
         "record": str(plan.out),
+        "members_retired": retired,
         "seconds": timings,
         "seconds_total": round(time.perf_counter() - started, 3),
     }

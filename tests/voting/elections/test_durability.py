@@ -9,16 +9,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from tests.mailsink import MailSink
 from tests.voting.concurrency import committed_engine
 from tests.voting.conftest import base_settings
 from tests.voting.elections.conftest import DURING, SECRET_KEY, make_election, ready_and_open
-from voting.accounts.models import Account
+from voting.accounts.models import Account, RoleGrant
 from voting.cli import main
 from voting.db import Database
 from voting.elections.casting import cast_ballot
+from voting.elections.preparation import eligible_trustees
+from voting.members.models import Branch, Member, MemberStatus
 
 
 @pytest.fixture
@@ -126,6 +128,24 @@ def test_simulate_runs_a_whole_election_and_writes_its_record(
     assert summary["ballots_cast"] == 12 + summary["revotes"]
     assert (out / "record.json").exists()
     assert (out / "result.json").exists()
+    # Its people leave: they never join a real vote's electorate, the Partijraad or a list
+    # of trustees.
+    _engine, database, _folder = world
+    with database.session() as session:
+        statuses = session.scalars(
+            select(Member.status).join(Branch).where(Branch.code.like("sim-%"))
+        ).all()
+        assert len(statuses) == summary["members_retired"] == 12 + 3 + 1
+        assert set(statuses) == {MemberStatus.ENDED}
+        grants = session.scalars(
+            select(RoleGrant)
+            .join(Account, RoleGrant.account_id == Account.id)
+            .join(Member, Account.member_id == Member.id)
+            .join(Branch, Member.branch_id == Branch.id)
+            .where(Branch.code.like("sim-%"))
+        ).all()
+        assert grants == []
+        assert eligible_trustees(session) == []
     code, output = _run(
         "simulate",
         "--voters",
