@@ -92,13 +92,13 @@ def meetings() -> Reply:
 def _election_form() -> ElectionForm:
     """The new-vote form; an officer of branches is offered only their branches' members."""
     form = ElectionForm()
-    branches = request_session().scalars(select(Branch).order_by(Branch.name))
+    branches = list(request_session().scalars(select(Branch).order_by(Branch.name)))
     allowed = officer_branch_ids(current_user.account)
     if allowed is not None:
         form.electorate.choices = [
             c for c in form.electorate.choices if c.value == ElectorateKind.BRANCH.value
         ]
-        branches = (b for b in branches if b.id in allowed)
+        branches = [b for b in branches if b.id in allowed]
     form.branch.choices = [SelectChoice("", "—")] + [
         SelectChoice(str(b.id), b.name) for b in branches
     ]
