@@ -180,6 +180,9 @@ def _manage_page(
         question_form=question_form or _question_form(election),
         trustees_form=trustees_form or _trustees_form(election),
         step=ceremony.step(db, election).value,
+        digests=sorted((a.trustee, a.digest()) for a in ceremony.announcements(db, election))
+        if election.state is ElectionState.CEREMONY
+        else [],
         turnout=lifecycle.turnout(db, election) if election.state is not ElectionState.DRAFT else 0,
         shares=sorted(shares),
         rules={q.id: describe_rule(rule_of(q)) for q in election.questions},

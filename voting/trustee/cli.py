@@ -35,7 +35,7 @@ from ballots import (
     open_secret,
     seal_secret,
 )
-from voting.trustee.steps import Action, BoardError, next_step
+from voting.trustee.steps import Action, BoardError, announcement_digests, next_step
 from voting.trustee.tally import RecordRefused, tally_to_decrypt
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -159,12 +159,20 @@ def ceremony(server: Server, secret_file: Path, *, wait: bool, out: list[str]) -
     """Take every step that is due; with `wait`, keep polling until the ceremony is done."""
     passphrase = _passphrase(new=not secret_file.exists())
     secret = _load(secret_file, passphrase)
+    digests_shown = False
     while True:
         board = server.board()
         try:
             step = next_step(board, secret)
+            digests = announcement_digests(board) if not digests_shown else None
         except (BoardError, BallotsError) as error:
             raise ToolError(f"the ceremony cannot go on: {error}") from error
+        if digests is not None:
+            out.append(
+                "announcement digests; read them aloud with the other trustees, they must be the same for everyone:"
+            )
+            out += [f"  trustee {index}: {_grouped(digest)}" for index, digest in digests]
+            digests_shown = True
         if step.secret is not None:
             _save(secret_file, step.secret, passphrase)
             secret = step.secret
@@ -182,6 +190,11 @@ def ceremony(server: Server, secret_file: Path, *, wait: bool, out: list[str]) -
         )
         server.post(step.action.value, payload)
         out.append(f"sent: {step.action.value}")
+
+
+def _grouped(digest: str) -> str:
+    """A hex digest in groups of eight, easier to read aloud."""
+    return " ".join(digest[i : i + 8] for i in range(0, len(digest), 8))
 
 
 def decrypt(

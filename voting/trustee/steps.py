@@ -82,6 +82,16 @@ def _announcements(board: Mapping[str, JSONValue]) -> list[Announcement]:
     return [Announcement.from_json(a) for a in _list(board, "announcements")]
 
 
+def announcement_digests(board: Mapping[str, JSONValue]) -> list[tuple[int, str]] | None:
+    """Each trustee's announcement digest (protocol.md §I.10 step 1), once every trustee has
+    announced; None before. Trustees read them aloud to each other: a server that swapped
+    someone's keys shows them a different digest."""
+    announcements = _announcements(board)
+    if len(announcements) != _int(board, "trustees"):
+        return None
+    return sorted((a.trustee, a.digest()) for a in announcements)
+
+
 def _me(board: Mapping[str, JSONValue]) -> JSONObject:
     me = board.get("me")
     return me if isinstance(me, dict) else {}

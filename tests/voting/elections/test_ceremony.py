@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ballots import TrusteeSecret
 from tests import factories
 from tests.voting.elections.conftest import Setup, make_election
+from tests.voting.web import sign_in
 from voting.elections import ceremony
 from voting.elections.ceremony import CeremonyRefused, Step
 from voting.elections.models import ElectionState
@@ -143,3 +145,29 @@ def test_messages_out_of_turn_or_for_another_seat_are_refused(db: Session) -> No
         ceremony.post_announcement(db, setup.election.trustees[1], {"version": 1}, NOW)
     assert isinstance(setup.secrets, dict)
     assert isinstance(first.secret, TrusteeSecret)
+
+
+def test_the_officer_page_shows_the_announcement_digests_to_read_aloud(
+    app: Flask, db: Session
+) -> None:
+    """protocol.md §I.10: trustees compare the announcements' digests out of band; the
+    officer's page lists them, as the server has them, in groups of eight."""
+    setup = make_election(db, voters=1, trustees=3, threshold=2)
+    ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
+    auth = factories.auth_config()
+    factories.enrol_totp(db, auth, setup.officer)
+    client = app.test_client()
+    sign_in(
+        client,
+        setup.officer.member.email,
+        factories.PASSWORD,
+        factories.totp_secret(auth, setup.officer),
+    )
+    path = f"/elections/{setup.election.id}/manage"
+    assert "Announcement digests" not in client.get(path).get_data(as_text=True)
+    _round(db, setup)  # everyone announces
+    page = client.get(path).get_data(as_text=True)
+    for announcement in ceremony.announcements(db, setup.election):
+        digest = announcement.digest()
+        grouped = " ".join(digest[i : i + 8] for i in range(0, 64, 8))
+        assert grouped in page

@@ -85,7 +85,15 @@ def test_ceremony_and_decryption_through_the_tool(
                 )
                 == 0
             )
-    assert "the key ceremony is complete" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "the key ceremony is complete" in out
+    # Each tool shows every announcement's digest, to be read aloud (protocol.md §I.10).
+    with Database(engine).session() as db:
+        posted = ceremony.announcements(db, db.get(Election, election_id))
+    assert len(posted) == 3
+    for announcement in posted:
+        grouped = " ".join(announcement.digest()[i : i + 8] for i in range(0, 64, 8))
+        assert out.count(f"trustee {announcement.trustee}: {grouped}") >= 3  # by every tool
     assert all(f.stat().st_mode & 0o077 == 0 for f in files.values())
     assert PASSPHRASE.encode() not in files[1].read_bytes()
 
