@@ -10,10 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from ballots import TrusteeSecret
 from tests import factories
+from tests.voting.web import sign_in
 from voting.accounts.models import Account, Role
 from voting.elections import ceremony, preparation
 from voting.elections.lifecycle import open_voting
@@ -44,6 +47,17 @@ def run_ceremony(session: Session, setup: Setup, now: dt.datetime) -> None:
     """Let every trustee's tool act until nobody has anything left to do (the same steps as
     `stembus-trustee`, run in this process)."""
     setup.secrets.update(run_trustees_in_process(session, setup.election, now))
+
+
+def officer_client(app: Flask, db: Session, officer: Account) -> FlaskClient:
+    """A browser signed in as `officer`, with the second step every officer needs (enrolled
+    here if the account has none yet)."""
+    auth = factories.auth_config()
+    if officer.totp_secret is None:
+        factories.enrol_totp(db, auth, officer)
+    client = app.test_client()
+    sign_in(client, officer.member.email, factories.PASSWORD, factories.totp_secret(auth, officer))
+    return client
 
 
 def make_election(

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from ballots import TrusteeSecret
 from tests import factories
-from tests.voting.elections.conftest import Setup, make_election
-from tests.voting.web import sign_in
+from tests.voting.elections.conftest import Setup, make_election, officer_client
 from voting.elections import ceremony
 from voting.elections.ceremony import CeremonyRefused, Step
 from voting.elections.models import ElectionState
@@ -154,15 +153,7 @@ def test_the_officer_page_shows_the_announcement_digests_to_read_aloud(
     officer's page lists them, as the server has them, in groups of eight."""
     setup = make_election(db, voters=1, trustees=3, threshold=2)
     ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
-    auth = factories.auth_config()
-    factories.enrol_totp(db, auth, setup.officer)
-    client = app.test_client()
-    sign_in(
-        client,
-        setup.officer.member.email,
-        factories.PASSWORD,
-        factories.totp_secret(auth, setup.officer),
-    )
+    client = officer_client(app, db, setup.officer)
     path = f"/elections/{setup.election.id}/manage"
     assert "Announcement digests" not in client.get(path).get_data(as_text=True)
     _round(db, setup)  # everyone announces

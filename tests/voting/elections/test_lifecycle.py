@@ -31,6 +31,7 @@ from tests.voting.elections.conftest import (
     SECRET_KEY,
     Setup,
     make_election,
+    officer_client,
     ready_and_open,
 )
 from tests.voting.web import page_token, sign_in
@@ -115,15 +116,7 @@ def test_times_at_the_ends_of_the_calendar_are_refused_with_a_message(
         preparation.to_utc(local, zone, "starts_at")
     assert refused.value.field == "starts_at"
     setup = make_election(db, voters=1)
-    auth = factories.auth_config()
-    factories.enrol_totp(db, auth, setup.officer)
-    client = app.test_client()
-    sign_in(
-        client,
-        setup.officer.member.email,
-        factories.PASSWORD,
-        factories.totp_secret(auth, setup.officer),
-    )
+    client = officer_client(app, db, setup.officer)
     meetings = db.scalar(select(func.count()).select_from(Meeting))
     response = client.post(
         "/meetings",

@@ -11,13 +11,12 @@ import datetime as dt
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests import factories
-from tests.voting.elections.conftest import Setup, make_election, ready_and_open
-from tests.voting.web import csrf_from, page_token, sign_in
+from tests.voting.elections.conftest import Setup, make_election, officer_client, ready_and_open
+from tests.voting.web import csrf_from, page_token
 from voting.accounts.models import Account, Role
 from voting.elections import ceremony, lifecycle, preparation
 from voting.elections.models import (
@@ -45,13 +44,6 @@ def _branch_officer(db: Session, branch: str) -> Account:
         branch_code=branch,
         name=f"Officer {branch}",
     )
-
-
-def _client(app: Flask, officer: Account) -> FlaskClient:
-    client = app.test_client()
-    auth = factories.auth_config()
-    sign_in(client, officer.member.email, factories.PASSWORD, factories.totp_secret(auth, officer))
-    return client
 
 
 def _branch_vote(db: Session, setup: Setup, officer: Account, branch: str) -> Election:
@@ -98,7 +90,7 @@ def test_a_branch_officer_reaches_no_route_of_a_party_wide_vote(
         ready_and_open(db, setup)
     election = setup.election
     questions = [q.id for q in election.questions]
-    client = _client(app, _branch_officer(db, "groningen"))
+    client = officer_client(app, db, _branch_officer(db, "groningen"))
     before = _events(db)
     base = f"/elections/{election.id}"
     for path in (f"{base}/manage", f"{base}/preview"):
@@ -163,7 +155,7 @@ def test_a_branch_officer_runs_the_votes_of_their_own_branch_only(app: Flask, db
     groningen = _branch_officer(db, "groningen")
     own = _branch_vote(db, setup, groningen, "groningen")
     other = _branch_vote(db, setup, setup.officer, "utrecht")  # by a national officer
-    client = _client(app, groningen)
+    client = officer_client(app, db, groningen)
     assert client.get(f"/elections/{own.id}/manage").status_code == 200
     assert client.get(f"/elections/{other.id}/manage").status_code == 403
     page = client.get(f"/elections/{own.id}/manage").get_data(as_text=True)
@@ -187,7 +179,7 @@ def test_a_branch_officer_may_only_create_votes_of_their_branch(app: Flask, db: 
     officer = _branch_officer(db, "groningen")
     factories.branch(db, "utrecht")
     meeting = setup.election.meeting
-    page = _client(app, officer).get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    page = officer_client(app, db, officer).get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert 'value="all-members"' not in page
     assert 'value="council"' not in page
     assert ">Groningen<" in page or "groningen" in page.lower()
@@ -214,7 +206,7 @@ def test_a_branch_officer_may_only_create_votes_of_their_branch(app: Flask, db: 
         assert refused.value.field == ("branch" if branch else "electorate")
         db.rollback()
     assert db.scalar(select(func.count()).select_from(Election)) == count
-    client = _client(app, officer)
+    client = officer_client(app, db, officer)
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     response = client.post(
         f"/meetings/{meeting.id}",
@@ -254,9 +246,7 @@ def test_the_officer_sets_the_fewest_choices_of_a_multiple_choice_question(
 ) -> None:
     """0 lets a voter leave the question blank (and cast the rest of the ballot)."""
     setup = make_election(db, questions=1)
-    auth = factories.auth_config()
-    factories.enrol_totp(db, auth, setup.officer)
-    client = _client(app, setup.officer)
+    client = officer_client(app, db, setup.officer)
     page = client.get(f"/elections/{setup.election.id}/manage").get_data(as_text=True)
     assert 'name="min_selections"' in page
     response = client.post(
@@ -281,9 +271,7 @@ def test_the_officer_sets_the_fewest_choices_of_a_multiple_choice_question(
 
 def test_fewest_choices_above_the_most_is_refused_and_adds_nothing(app: Flask, db: Session) -> None:
     setup = make_election(db, questions=1)
-    auth = factories.auth_config()
-    factories.enrol_totp(db, auth, setup.officer)
-    client = _client(app, setup.officer)
+    client = officer_client(app, db, setup.officer)
     page = client.get(f"/elections/{setup.election.id}/manage").get_data(as_text=True)
     response = client.post(
         f"/elections/{setup.election.id}/questions",

@@ -28,7 +28,7 @@ from audit.verifier import verify_record
 from ballots import decrypt_share
 from tests import factories
 from tests.mailsink import MailSink
-from tests.voting.elections.conftest import Setup, make_election, ready_and_open
+from tests.voting.elections.conftest import Setup, make_election, officer_client, ready_and_open
 from tests.voting.web import csrf_from, page_token, sign_in
 from voting.accounts.models import Account
 from voting.accounts.totp import qr_svg
@@ -481,15 +481,7 @@ def test_no_route_shows_counts_before_the_decryption(app: Flask, db: Session, st
     setup = make_election(db, voters=3, questions=2)
     election = setup.election
     voter_client = _voter_client(app, setup.voters[0])
-    auth = factories.auth_config()
-    factories.enrol_totp(db, auth, setup.officer)
-    officer_client = app.test_client()
-    sign_in(
-        officer_client,
-        setup.officer.member.email,
-        factories.PASSWORD,
-        factories.totp_secret(auth, setup.officer),
-    )
+    as_officer = officer_client(app, db, setup.officer)
     code = "x"
     if state == "ceremony":
         ceremony.start_ceremony(db, setup.officer, election, factories.NOW)
@@ -514,15 +506,15 @@ def test_no_route_shows_counts_before_the_decryption(app: Flask, db: Session, st
     }
     paths = _every_get_path(app, values)
     assert len(paths) > 40
-    clients = {"visitor": app.test_client(), "voter": voter_client, "officer": officer_client}
+    clients = {"visitor": app.test_client(), "voter": voter_client, "officer": as_officer}
     preview = f"/elections/{election.id}/preview"
     if state == "decrypted":
-        assert "outcome-" in officer_client.get(preview).get_data(as_text=True)
+        assert "outcome-" in as_officer.get(preview).get_data(as_text=True)
         paths.remove(preview)
         for who in ("visitor", "voter"):
             assert "outcome-" not in clients[who].get(preview).get_data(as_text=True)
     _crawl_finds_no_counts(app, clients, paths, state)
-    assert officer_client.get(f"/elections/{election.slug}/result").status_code == 404
+    assert as_officer.get(f"/elections/{election.slug}/result").status_code == 404
 
 
 def test_the_record_is_built_once_per_state_of_the_log_and_verifies(
@@ -592,15 +584,7 @@ def test_the_ballot_numbers_paragraphs_as_amendments_count_them(app: Flask, db: 
         amends_paragraph=4,
         now=factories.NOW,
     )
-    auth = factories.auth_config()
-    factories.enrol_totp(db, auth, setup.officer)
-    officer = app.test_client()
-    sign_in(
-        officer,
-        setup.officer.member.email,
-        factories.PASSWORD,
-        factories.totp_secret(auth, setup.officer),
-    )
+    officer = officer_client(app, db, setup.officer)
     manage = officer.get(f"/elections/{setup.election.id}/manage").get_data(as_text=True)
     assert "<li>Drie.</li>" in manage
     assert "(Motion)" in manage
