@@ -28,9 +28,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ballots import JSONValue, parse_canonical_json
 from voting.db import Base, UTCDateTime, str_enum
 
+CANCEL_REASON_MAX = 500
+"""The longest reason an officer may give for cancelling a vote (shown on public pages)."""
+
 
 class ElectionState(StrEnum):
-    """The lifecycle: draft → ceremony → ready → open → closed → decrypted → published."""
+    """The lifecycle: draft → ceremony → ready → open → closed → decrypted → published.
+
+    An officer may cancel a vote up to and including `open` (voting/elections/cancellation.py);
+    `cancelled` is final: nothing of it is ever counted or decrypted.
+    """
 
     DRAFT = "draft"
     CEREMONY = "ceremony"
@@ -39,6 +46,7 @@ class ElectionState(StrEnum):
     CLOSED = "closed"
     DECRYPTED = "decrypted"
     PUBLISHED = "published"
+    CANCELLED = "cancelled"
 
 
 class ElectorateKind(StrEnum):
@@ -112,6 +120,10 @@ class Election(Base):
         UTCDateTime(), default=None
     )
     appeal_until: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    # Set when an officer cancels the vote: when, why (shown on its pages), and by whom.
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    cancel_reason: Mapped[str | None] = mapped_column(String(CANCEL_REASON_MAX), default=None)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
 
     meeting: Mapped[Meeting] = relationship(back_populates="elections")
     questions: Mapped[list[ElectionQuestion]] = relationship(
@@ -122,6 +134,12 @@ class Election(Base):
     trustees: Mapped[list[Trustee]] = relationship(
         back_populates="election", order_by="Trustee.index", cascade="all, delete-orphan"
     )
+
+    @property
+    def has_log(self) -> bool:
+        """Whether the vote has a public log: it starts when voting opens (and stays, even
+        if the vote is cancelled afterwards)."""
+        return self.opened_at is not None
 
     @property
     def log_id(self) -> str:
