@@ -1,7 +1,8 @@
 """The `stembus` command: run, migrate, import members, invite, grant roles.
 
-Each command parses its arguments and calls one service inside an app context. Output
-is in the language given by `--locale` (Dutch by default).
+Each command parses its arguments and calls one service inside an app context. Output,
+the services' messages included, is in the language given by `stembus --language` or
+STEMBUS_LANGUAGE: Dutch by default, or English (voting/words.py).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voting import create_app
+from voting import create_app, words
 from voting.accounts.identity import auth_config
 from voting.accounts.invitations import invite_members
 from voting.accounts.models import Role
@@ -32,6 +32,7 @@ from voting.members.models import Branch, Member, MemberStatus
 from voting.members.services import ImportRefused, apply_import, create_branch, plan_import
 from voting.migrations import upgrade
 from voting.runtime import current_keyring, current_mailer, current_settings
+from voting.words import _
 
 
 def _settings() -> Settings:
@@ -42,10 +43,10 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _app(locale: str = "nl") -> Iterator[Flask]:
+def _app() -> Iterator[Flask]:
     app = create_app(_settings())
     try:
-        with app.app_context(), force_locale(locale):
+        with app.app_context(), force_locale(words.current()):
             yield app
     finally:
         _database(app).engine.dispose()  # a command's connections end with the command
@@ -57,8 +58,15 @@ def _database(app: Flask) -> Database:
 
 
 @click.group()
-def main() -> None:
+@click.option(
+    "--language",
+    type=click.Choice(words.LANGUAGES),
+    default=None,
+    help="nl (Dutch, the default) or en (English); also STEMBUS_LANGUAGE.",
+)
+def main(language: str | None) -> None:
     """Stembus: verifiable voting and consensus decisions."""
+    words.use(words.choose(language, os.environ))
 
 
 @main.command()
@@ -66,7 +74,7 @@ def migrate() -> None:
     """Create or update the database schema (Alembic migrations)."""
     with _app() as app, _database(app).engine.begin() as connection:
         upgrade(connection)
-    click.echo("database is up to date")
+    click.echo(_("database is up to date"))
 
 
 @main.command()
@@ -80,7 +88,7 @@ def dev(host: str, port: int, smtp_port: int) -> None:
     os.environ.setdefault("STEMBUS_BASE_URL", f"http://{host}:{port}")
     settings = _settings()
     if settings.env is not Environment.DEVELOPMENT:
-        raise click.ClickException("stembus dev only runs with STEMBUS_ENV=development")
+        raise click.ClickException(_("stembus dev only runs with STEMBUS_ENV=development"))
     from voting.demo import (
         DEMO_PASSPHRASE,
         has_data,
@@ -114,20 +122,31 @@ def dev(host: str, port: int, smtp_port: int) -> None:
             with database.session() as session:
                 problems = _log_problems(session)
         if problems:
-            raise click.ClickException("refusing to start: " + "; ".join(problems))
-        click.echo(f"\nStembus runs on {settings.base_url}  (mail is saved in {instance / 'mail'})")
-        click.echo("Demo accounts (role, e-mail, password):")
+            raise click.ClickException(_("refusing to start: %(why)s", why="; ".join(problems)))
+        click.echo(
+            "\n"
+            + _(
+                "Stembus runs on %(address)s  (mail is saved in %(folder)s)",
+                address=settings.base_url,
+                folder=instance / "mail",
+            )
+        )
+        click.echo(_("Demo accounts (role, e-mail, password):"))
         for login in saved_logins(instance):
             click.echo(f"  {login.role:<10} {login.email:<48} {login.password}")
         click.echo(
-            "Officer, moderator, trustee and admin accounts use a second step; get the current code with:"
+            _(
+                "Officer, moderator, trustee and admin accounts use a second step; get the current code with:"
+            )
         )
         click.echo("  .venv/bin/stembus demo-code EMAIL")
         click.echo(
-            "A demo vote is open from one minute after the first start; the board has a proposal in "
-            "its first round (Besluiten) and the Partijraad election has its candidate Q&A open "
-            f"(Kandidaten). The trustees' secret files are {instance}/trustee-N.key, passphrase "
-            f"'{DEMO_PASSPHRASE.format(index='N')}'.\n"
+            _(
+                "A demo vote is open from one minute after the first start; the board has a proposal in its first round (Besluiten) and the Partijraad election has its candidate Q&A open (Kandidaten). The trustees' secret files are %(folder)s/trustee-N.key, passphrase '%(passphrase)s'.",
+                folder=instance,
+                passphrase=DEMO_PASSPHRASE.format(index="N"),
+            )
+            + "\n"
         )
         app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
     finally:
@@ -140,13 +159,13 @@ def demo_code(email: str) -> None:
     """Print the current second-step code of a demo account (development only)."""
     with _app() as app:
         if current_settings().env is not Environment.DEVELOPMENT:
-            raise click.ClickException("only in development")
+            raise click.ClickException(_("only in development"))
         from voting.demo import current_code
 
         with _database(app).session() as session:
             code = current_code(session, auth_config(), email, utcnow())
     if code is None:
-        raise click.ClickException("no demo account with a second step has this address")
+        raise click.ClickException(_("no demo account with a second step has this address"))
     click.echo(code)
 
 
@@ -156,10 +175,10 @@ def demo_code(email: str) -> None:
 def serve(bind: str, workers: int) -> None:
     """Production server: gunicorn with several workers (settings from the environment)."""
     _settings()  # fail early, naming a bad variable
-    with _app("en") as app, _database(app).session() as session:
+    with _app() as app, _database(app).session() as session:
         problems = _log_problems(session)
     if problems:
-        raise click.ClickException("refusing to start: " + "; ".join(problems))
+        raise click.ClickException(_("refusing to start: %(why)s", why="; ".join(problems)))
     gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
     os.execv(  # noqa: S606  # replaces this process with gunicorn, arguments are ours
         gunicorn,
@@ -182,11 +201,10 @@ def serve(bind: str, workers: int) -> None:
 @click.option(
     "--confirm-mass-deactivation", is_flag=True, help="Allow deactivating more than 10% of members."
 )
-@click.option("--locale", default="nl", type=click.Choice(["nl", "en"]), show_default=True)
-def import_members(file: Path, dry_run: bool, confirm_mass_deactivation: bool, locale: str) -> None:
+def import_members(file: Path, dry_run: bool, confirm_mass_deactivation: bool) -> None:
     """Import the member list exported from the CRM (CSV)."""
     content = file.read_bytes()
-    with _app(locale) as app, _database(app).session() as session:
+    with _app() as app, _database(app).session() as session:
         now = utcnow()
         plan = plan_import(session, content, now.date())
         for problem in plan.problems:
@@ -237,7 +255,7 @@ def invite(numbers: tuple[str, ...], all_pending: bool) -> None:
         statement = select(Member).where(Member.status == MemberStatus.ACTIVE)
         if not all_pending:
             if not numbers:
-                raise click.UsageError("give member numbers or --all-pending")
+                raise click.UsageError(_("give member numbers or --all-pending"))
             statement = select(Member).where(Member.number.in_(numbers))
         members = list(session.scalars(statement))
         try:
@@ -251,9 +269,14 @@ def invite(numbers: tuple[str, ...], all_pending: bool) -> None:
                 utcnow(),
             )
         except MailError as error:
-            raise click.ClickException(f"mail server: {error}") from error
+            raise click.ClickException(_("mail server: %(error)s", error=error)) from error
     click.echo(
-        f"invited {result.invited}, already active {result.already_active}, not eligible {result.not_eligible}"
+        _(
+            "invited %(invited)d, already active %(active)d, not eligible %(not_eligible)d",
+            invited=result.invited,
+            active=result.already_active,
+            not_eligible=result.not_eligible,
+        )
     )
 
 
@@ -265,7 +288,12 @@ def purge() -> None:
     with _app() as app, _database(app).session() as session:
         result = purge_expired(session, utcnow())
     click.echo(
-        f"removed {result.sessions} sessions, {result.tokens} link tokens, {result.uploads} uploads"
+        _(
+            "removed %(sessions)d sessions, %(tokens)d link tokens, %(uploads)d uploads",
+            sessions=result.sessions,
+            tokens=result.tokens,
+            uploads=result.uploads,
+        )
     )
 
 
@@ -286,10 +314,10 @@ def simulate(voters: int, questions: int, trustees: int, threshold: int, out: Pa
     from voting.elections.simulation import simulate as run
 
     if threshold > trustees:
-        raise click.UsageError("--threshold cannot exceed --trustees")
+        raise click.UsageError(_("--threshold cannot exceed --trustees"))
     if out.exists():
-        raise click.UsageError(f"{out} exists already")
-    with _app("en") as app, _database(app).session() as session:
+        raise click.UsageError(_("%(path)s exists already", path=out))
+    with _app() as app, _database(app).session() as session:
         summary = run(
             session,
             current_keyring(),
@@ -306,7 +334,7 @@ def close_due() -> None:
 
     with _app() as app, _database(app).session() as session:
         closed = close(session, current_keyring(), utcnow())
-    click.echo(f"closed {len(closed)} vote(s)")
+    click.echo(_("votes closed: %(count)d", count=len(closed)))
 
 
 @main.command("check-logs")
@@ -322,17 +350,23 @@ def check_logs_command(receipts: tuple[Path, ...]) -> None:
     the heads in receipts that voters kept (T22)."""
     from voting.witness import check_receipt
 
-    with _app("en") as app, _database(app).session() as session:
+    with _app() as app, _database(app).session() as session:
         problems = _log_problems(session)
         for path in receipts:
             problem = check_receipt(session, current_keyring(), path.read_bytes())
             if problem is not None:
                 problems.append(
-                    f"receipt {path.name}, log {problem.log_id}: {problem.check} ({problem.detail})"
+                    _(
+                        "receipt %(file)s, log %(log)s: %(check)s (%(detail)s)",
+                        file=path.name,
+                        log=problem.log_id,
+                        check=problem.check,
+                        detail=problem.detail,
+                    )
                 )
     if problems:
         raise click.ClickException("; ".join(problems))
-    click.echo("every log extends its newest witnessed head")
+    click.echo(_("every log extends its newest witnessed head"))
 
 
 def _log_problems(session: Session) -> list[str]:
@@ -340,7 +374,7 @@ def _log_problems(session: Session) -> list[str]:
 
     folder = Path(current_settings().witness_path)
     return [
-        f"log {p.log_id}: {p.check} ({p.detail})"
+        _("log %(log)s: %(check)s (%(detail)s)", log=p.log_id, check=p.check, detail=p.detail)
         for p in check_logs(session, current_keyring(), folder)
     ]
 
@@ -355,7 +389,7 @@ def backup_command(target: Path) -> None:
         backup(_settings().database_url, target)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"backup written to {target}")
+    click.echo(_("backup written to %(path)s", path=target))
 
 
 @main.command("restore")
@@ -368,14 +402,18 @@ def restore_command(source: Path) -> None:
         restore(_settings().database_url, source)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    with _app("en") as app, _database(app).session() as session:
+    with _app() as app, _database(app).session() as session:
         problems = _log_problems(session)
     if problems:
         raise click.ClickException(
-            "restored, but the database is older than heads already published: "
-            + "; ".join(problems)
+            _(
+                "restored, but the database is older than heads already published: %(problems)s",
+                problems="; ".join(problems),
+            )
         )
-    click.echo(f"restored from {source}; every log extends its newest witnessed head")
+    click.echo(
+        _("restored from %(path)s; every log extends its newest witnessed head", path=source)
+    )
 
 
 @main.command("add-branch")
@@ -390,7 +428,7 @@ def add_branch(code: str, name: str, timezone: str) -> None:
     """Add a branch (afdeling)."""
     with _app() as app, _database(app).session() as session:
         create_branch(session, code, name, timezone, None, utcnow())
-    click.echo(f"branch {code} added")
+    click.echo(_("branch %(code)s added", code=code))
 
 
 @main.command("grant-role")
@@ -404,18 +442,18 @@ def grant_role_command(member_number: str, role: str, branch_code: str | None) -
     from voting.admin.services import grant_role
     from voting.errors import VotingError
 
-    with _app("en") as app, _database(app).session() as session:
+    with _app() as app, _database(app).session() as session:
         branch_id = None
         if branch_code is not None:
             branch = session.scalar(select(Branch).where(Branch.code == branch_code))
             if branch is None:
-                raise click.ClickException(f"unknown branch {branch_code}")
+                raise click.ClickException(_("unknown branch %(code)s", code=branch_code))
             branch_id = branch.id
         try:
             grant_role(session, None, member_number, Role(role), branch_id, utcnow())
         except VotingError as error:
             raise click.ClickException(str(error.message)) from error
-    click.echo(f"{member_number} is now {role}")
+    click.echo(_("%(number)s is now %(role)s", number=member_number, role=role))
 
 
 @main.command("consensus-close-due")
@@ -427,7 +465,13 @@ def consensus_close_due() -> None:
         rounds, votes = close_everything_due(
             session, current_keyring(), current_settings().secret_key, utcnow()
         )
-    click.echo(f"closed {rounds} round(s) and {votes} fallback vote(s)")
+    click.echo(
+        _(
+            "rounds closed: %(rounds)d; fallback votes closed: %(votes)d",
+            rounds=rounds,
+            votes=votes,
+        )
+    )
 
 
 @main.command("consensus-reminders")
@@ -456,5 +500,11 @@ def consensus_reminders(before_hours: int) -> None:
                 dt.timedelta(hours=before_hours),
             )
         except MailError as error:
-            raise click.ClickException(f"mail server: {error}") from error
-    click.echo(f"sent {result.digests} digest(s) and {result.reminders} reminder(s)")
+            raise click.ClickException(_("mail server: %(error)s", error=error)) from error
+    click.echo(
+        _(
+            "digests sent: %(digests)d; reminders sent: %(reminders)d",
+            digests=result.digests,
+            reminders=result.reminders,
+        )
+    )

@@ -1,7 +1,8 @@
 """Languages and time zones: Dutch by default, English complete; UTC inside, local on screen.
 
 The locale is the member's explicit choice (stored on the account, or in the session
-before signing in), else the deployment's default (Dutch unless DEFAULT_LOCALE says). Times are shown in the member's own time zone
+before signing in; for the trustee tool's API, its Accept-Language), else the deployment's
+default (Dutch unless DEFAULT_LOCALE says). Times are shown in the member's own time zone
 (Europe/Amsterdam or America/Kralendijk), else the association's default.
 """
 
@@ -15,19 +16,26 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
 from babel.dates import get_datetime_format
-from flask import current_app, has_request_context, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 SUPPORTED_LOCALES: Final = ("nl", "en")
 DEFAULT_LOCALE: Final = "nl"
 DEFAULT_TIMEZONE: Final = "Europe/Amsterdam"
 LOCALE_SESSION_KEY: Final = "locale"
+TOOL_BLUEPRINTS: Final = frozenset({"trustee_api"})
+"""Routes that programs call rather than browsers: their Accept-Language chooses the language
+of the answer, since they have no session to keep a choice in."""
 
 
 def select_locale() -> str:
     """Flask-Babel locale selector (outside a request, such as in a command: the default)."""
     if not has_request_context():
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if request.blueprint in TOOL_BLUEPRINTS:
+        # A tool names its language in each request (stembus-trustee --language).
+        asked = request.accept_languages.best_match(SUPPORTED_LOCALES)
+        return str(asked or current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in SUPPORTED_LOCALES:
         return str(chosen)

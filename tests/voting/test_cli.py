@@ -31,8 +31,8 @@ def environment(tmp_path: Path, mail: MailSink, monkeypatch: pytest.MonkeyPatch)
     return url
 
 
-def _run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
+def _run(*args: str, language: str = "en") -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--language", language, *args])
     return result.exit_code, result.output
 
 
@@ -48,14 +48,14 @@ def test_migrate_add_branch_import_invite_and_grant(
         "2;Bram Jansen;bram@example.org;utrecht;actief;2020-01-01\n",
         encoding="utf-8",
     )
-    code, output = _run("import-members", str(members), "--dry-run", "--locale", "en")
+    code, output = _run("import-members", str(members), "--dry-run")
     assert code == 0
     assert "added 2" in output
     assert "nothing has changed" in output
     engine = make_engine(environment)
     with Database(engine).session() as session:
         assert session.scalars(select(Member)).all() == []
-    code, output = _run("import-members", str(members), "--locale", "en")
+    code, output = _run("import-members", str(members))
     assert code == 0, output
     with Database(engine).session() as session:
         assert len(session.scalars(select(Member)).all()) == 2
@@ -80,7 +80,7 @@ def test_import_of_a_bad_file_exits_non_zero_and_names_the_line(
     members.write_text(
         "lidnummer;naam;e-mail;afdeling;status;lid sinds\n1;A;bad;utrecht;actief;2020-01-01\n"
     )
-    code, output = _run("import-members", str(members), "--locale", "en")
+    code, output = _run("import-members", str(members))
     assert code == 1
     assert "line 2" in output
     assert "nothing has changed" in output
@@ -92,3 +92,30 @@ def test_bad_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     code, output = _run("migrate")
     assert code == 1
     assert "SECRET_KEY" in output
+
+
+def test_output_is_dutch_unless_asked_for_english(
+    environment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command speaks Dutch by default, the services' own messages included, and English
+    with --language en or STEMBUS_LANGUAGE=en."""
+    monkeypatch.delenv("STEMBUS_LANGUAGE", raising=False)
+    plain = CliRunner()
+    result = plain.invoke(main, ["migrate"])
+    assert (result.exit_code, result.output) == (0, "de database is bijgewerkt\n")
+    assert plain.invoke(main, ["add-branch", "utrecht", "Utrecht"]).output == (
+        "afdeling utrecht toegevoegd\n"
+    )
+    refused = plain.invoke(main, ["grant-role", "1", "unknown-role"])
+    assert refused.exit_code == 2  # click's own usage error
+    missing = plain.invoke(main, ["grant-role", "--branch", "nergens", "1", "officer"])
+    assert missing.exit_code == 1
+    assert "onbekende afdeling nergens" in missing.output
+    nobody = plain.invoke(main, ["grant-role", "999", "admin"])  # a service's own message
+    assert nobody.exit_code == 1
+    assert "Er is geen lid met dit lidnummer." in nobody.output
+    monkeypatch.setenv("STEMBUS_LANGUAGE", "en")
+    assert plain.invoke(main, ["migrate"]).output == "database is up to date\n"
+    assert plain.invoke(main, ["--language", "nl", "migrate"]).output == (
+        "de database is bijgewerkt\n"
+    )

@@ -35,8 +35,10 @@ from ballots import (
     open_secret,
     seal_secret,
 )
+from voting import words
 from voting.trustee.steps import Action, BoardError, announcement_digests, next_step
 from voting.trustee.tally import RecordRefused, tally_to_decrypt
+from voting.words import _
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 """The most the tool reads of an API answer (a board, the heads)."""
@@ -73,7 +75,11 @@ class Server:
             self.base + path,
             data=data,
             method="POST" if data is not None else "GET",
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/json",
+                "Accept-Language": words.current(),
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
@@ -82,7 +88,11 @@ class Server:
                     received += len(chunk)
                     if received > limit:
                         raise ToolError(
-                            f"the server's answer to {path} is larger than {limit} bytes: refused"
+                            _(
+                                "the server's answer to %(path)s is larger than %(limit)d bytes: refused",
+                                path=path,
+                                limit=limit,
+                            )
                         )
                     write(chunk)
         except urllib.error.HTTPError as error:
@@ -91,18 +101,26 @@ class Server:
             except ValueError:
                 message = ""
             raise ToolError(
-                f"the server refused ({error.code}): {message or error.reason}"
+                _(
+                    "the server refused (%(code)d): %(message)s",
+                    code=error.code,
+                    message=message or error.reason,
+                )
             ) from error
         except urllib.error.URLError as error:
-            raise ToolError(f"cannot reach {self.base}: {error.reason}") from error
+            raise ToolError(
+                _("cannot reach %(server)s: %(reason)s", server=self.base, reason=error.reason)
+            ) from error
         except OSError as error:  # the connection broke off mid-answer
-            raise ToolError(f"the connection to {self.base} failed: {error}") from error
+            raise ToolError(
+                _("the connection to %(server)s failed: %(error)s", server=self.base, error=error)
+            ) from error
 
     def board(self) -> dict[str, JSONValue]:
         """The ceremony's state for this trustee."""
         value = json.loads(self._request("/api/trustee/board"))
         if not isinstance(value, dict):
-            raise ToolError("the server's answer is not a board")
+            raise ToolError(_("the server's answer is not a board"))
         return value
 
     def post(self, what: str, body: JSONValue) -> None:
@@ -119,7 +137,7 @@ class Server:
         value = json.loads(self._request(f"/elections/{slug}/heads.json"))
         heads = value.get("heads") if isinstance(value, dict) else None
         if not isinstance(heads, list) or not heads:
-            raise ToolError("the server published no signed heads")
+            raise ToolError(_("the server published no signed heads"))
         return heads
 
 
@@ -127,9 +145,9 @@ def _passphrase(new: bool) -> str:
     given = os.environ.get("STEMBUS_TRUSTEE_PASSPHRASE")
     if given:
         return given
-    first = getpass.getpass("Passphrase for your secret file: ")
-    if new and getpass.getpass("The same passphrase again: ") != first:
-        raise ToolError("the two passphrases differ")
+    first = getpass.getpass(_("Passphrase for your secret file: "))
+    if new and getpass.getpass(_("The same passphrase again: ")) != first:
+        raise ToolError(_("the two passphrases differ"))
     return first
 
 
@@ -151,7 +169,11 @@ def _load(path: Path, passphrase: str) -> TrusteeSecret | None:
         return open_secret(path.read_bytes(), passphrase)
     except BallotsError as error:
         raise ToolError(
-            f"cannot open {path}: wrong passphrase or damaged file ({error.check})"
+            _(
+                "cannot open %(path)s: wrong passphrase or damaged file (%(check)s)",
+                path=path,
+                check=error.check,
+            )
         ) from error
 
 
@@ -166,18 +188,23 @@ def ceremony(server: Server, secret_file: Path, *, wait: bool, out: list[str]) -
             step = next_step(board, secret)
             digests = announcement_digests(board) if not digests_shown else None
         except (BoardError, BallotsError) as error:
-            raise ToolError(f"the ceremony cannot go on: {error}") from error
+            raise ToolError(_("the ceremony cannot go on: %(error)s", error=error)) from error
         if digests is not None:
             out.append(
-                "announcement digests; read them aloud with the other trustees, they must be the same for everyone:"
+                _(
+                    "announcement digests; read them aloud with the other trustees, they must be the same for everyone:"
+                )
             )
-            out += [f"  trustee {index}: {_grouped(digest)}" for index, digest in digests]
+            out += [
+                "  " + _("trustee %(index)d: %(digest)s", index=index, digest=_grouped(digest))
+                for index, digest in digests
+            ]
             digests_shown = True
         if step.secret is not None:
             _save(secret_file, step.secret, passphrase)
             secret = step.secret
         if step.action is Action.DONE:
-            out.append("the key ceremony is complete; keep your secret file and passphrase safe")
+            out.append(_("the key ceremony is complete; keep your secret file and passphrase safe"))
             return step.action
         if step.action is Action.WAIT:
             out.append(step.reason)
@@ -189,7 +216,17 @@ def ceremony(server: Server, secret_file: Path, *, wait: bool, out: list[str]) -
             step.payload if isinstance(step.payload, dict) else {"items": step.payload or []}
         )
         server.post(step.action.value, payload)
-        out.append(f"sent: {step.action.value}")
+        out.append(_SENT[step.action]())
+
+
+_SENT: dict[Action, Callable[[], str]] = {
+    Action.ANNOUNCE: lambda: _("sent: your announcement (public keys and commitments)"),
+    Action.DEAL: lambda: _("sent: the encrypted shares for the other trustees"),
+    Action.COMPLAIN: lambda: _("sent: the check of the shares you received"),
+    Action.ANSWER: lambda: _("sent: your answers to complaints about your shares"),
+    Action.CONFIRM: lambda: _("sent: your confirmation of the election key"),
+}
+"""What the tool says after each post (called when said, so in the chosen language)."""
 
 
 def _grouped(digest: str) -> str:
@@ -211,69 +248,102 @@ def decrypt(
     """
     secret = _load(secret_file, _passphrase(new=False))
     if secret is None:
-        raise ToolError(f"{secret_file} does not exist")
+        raise ToolError(_("%(file)s does not exist", file=secret_file))
     board = server.board()
     slug = board.get("election_id")
     if not isinstance(slug, str) or board.get("state") != "closed":
-        raise ToolError("decryption starts after voting has closed")
+        raise ToolError(_("decryption starts after voting has closed"))
     requested = board.get("tally")
     if requested is None:
-        raise ToolError("the server asks for no tally to decrypt")
+        raise ToolError(_("the server asks for no tally to decrypt"))
     heads = [parse_head(canonical_json(h)) for h in server.heads(slug)]
     final = heads[-1]
     if expect_root is not None and not any(
         h.head.root.hex() == expect_root.strip().lower() for h in heads
     ):
         raise ToolError(
-            "the log does not contain the state shown at the meeting (--expect-root): refusing to decrypt"
+            _(
+                "the log does not contain the state shown at the meeting (--expect-root): refusing to decrypt"
+            )
         )
     out.append(
-        f"final signed head: {final.head.size} entries, root {final.head.root.hex()} (compare it with the one shown at the meeting)"
+        _(
+            "final signed head: %(size)d entries, root %(root)s (compare it with the one shown at the meeting)",
+            size=final.head.size,
+            root=final.head.root.hex(),
+        )
     )
     with tempfile.TemporaryDirectory() as folder:
         path = record if record is not None else Path(folder) / "record.zip"
         if record is None:
             server.record(slug, path)
         elif not record.is_file():
-            raise ToolError(f"{record} does not exist")
+            raise ToolError(_("%(file)s does not exist", file=record))
         try:
             election, tally = tally_to_decrypt(path, requested, final)
         except RecordRefused as refused:
-            raise ToolError(f"the tool refuses to decrypt: {refused}") from refused
+            raise ToolError(
+                _("the tool refuses to decrypt: %(reason)s", reason=refused)
+            ) from refused
     share = decrypt_share(election, tally, secret)
     server.post("decryption", share.to_json())
     out.append(
-        f"sent the decryption share of trustee {share.trustee} for {tally.ballots_counted} ballots"
+        _(
+            "sent the decryption share of trustee %(trustee)d for %(ballots)d ballots",
+            trustee=share.trustee,
+            ballots=tally.ballots_counted,
+        )
     )
+
+
+def _language_given(argv: list[str] | None) -> str | None:
+    """The --language of the command line, read before the help texts are made."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--language")
+    return early.parse_known_args(argv)[0].language
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
-    parser = argparse.ArgumentParser(prog="stembus-trustee", description=__doc__.split("\n\n")[0])
+    words.use(words.choose(_language_given(argv), os.environ))
+    parser = argparse.ArgumentParser(
+        prog="stembus-trustee",
+        description=_("A trustee's own tool for the key ceremony and the decryption."),
+    )
     parser.add_argument("command", choices=["ceremony", "decrypt"])
     parser.add_argument(
-        "--server", required=True, help="the Stembus address, e.g. https://stembus.example.org"
+        "--server", required=True, help=_("the Stembus address, e.g. https://stembus.example.org")
     )
     parser.add_argument(
-        "--secret-file", required=True, type=Path, help="your secret share (made in the ceremony)"
+        "--secret-file",
+        required=True,
+        type=Path,
+        help=_("your secret share (made in the ceremony)"),
     )
     parser.add_argument(
         "--wait",
         action="store_true",
-        help="keep waiting for the other trustees until the ceremony is done",
+        help=_("keep waiting for the other trustees until the ceremony is done"),
     )
     parser.add_argument(
         "--expect-root",
-        help="decrypt only if the log contains the state with this root hash (shown at the meeting after closing)",
+        help=_(
+            "decrypt only if the log contains the state with this root hash (shown at the meeting after closing)"
+        ),
     )
     parser.add_argument(
         "--record",
         type=Path,
-        help="decrypt: use this election record (a zip) instead of downloading it",
+        help=_("decrypt: use this election record (a zip) instead of downloading it"),
+    )
+    parser.add_argument(
+        "--language",
+        choices=words.LANGUAGES,
+        help=_("nl (Dutch, the default) or en (English); also STEMBUS_LANGUAGE"),
     )
     args = parser.parse_args(argv)
     token = os.environ.get("STEMBUS_TRUSTEE_TOKEN") or getpass.getpass(
-        "Trustee token from the website: "
+        _("Trustee token from the website: ")
     )
     server = Server(args.server, token.strip())
     lines: list[str] = []

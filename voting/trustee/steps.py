@@ -31,6 +31,7 @@ from ballots import (
     receive_shares,
     resolve_complaint,
 )
+from voting.words import _
 
 
 class Action(StrEnum):
@@ -62,14 +63,14 @@ class BoardError(Exception):
 def _int(board: Mapping[str, JSONValue], key: str) -> int:
     value = board.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BoardError(f"the server's board has no whole number {key!r}")
+        raise BoardError(_("the server's board has no whole number '%(key)s'", key=key))
     return value
 
 
 def _str(board: Mapping[str, JSONValue], key: str) -> str:
     value = board.get(key)
     if not isinstance(value, str):
-        raise BoardError(f"the server's board has no text {key!r}")
+        raise BoardError(_("the server's board has no text '%(key)s'", key=key))
     return value
 
 
@@ -103,29 +104,31 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
     me = _me(board)
     index = _int(board, "trustee")
     if step == "not-started":
-        return Next(Action.WAIT, reason="the officer has not started the key ceremony yet")
+        return Next(Action.WAIT, reason=_("the officer has not started the key ceremony yet"))
     if step == "done":
-        return Next(Action.DONE, reason="the ceremony is complete")
+        return Next(Action.DONE, reason=_("the ceremony is complete"))
     if secret is None:
         if step != "announce" or me.get("announced"):
             return Next(
-                Action.WAIT, reason="no secret file: this trustee cannot take part any more"
+                Action.WAIT, reason=_("no secret file: this trustee cannot take part any more")
             )
         fresh, announcement = announce(
             _str(board, "election_id"), index, _int(board, "threshold"), _int(board, "trustees")
         )
         return Next(Action.ANNOUNCE, announcement.to_json(), fresh)
     if step == "announce":
-        return Next(Action.WAIT, reason="waiting for the other trustees to announce")
+        return Next(Action.WAIT, reason=_("waiting for the other trustees to announce"))
     announcements = _announcements(board)
     if step == "deal":
         if me.get("dealt"):
-            return Next(Action.WAIT, reason="waiting for the other trustees' shares")
+            return Next(Action.WAIT, reason=_("waiting for the other trustees' shares"))
         return Next(Action.DEAL, [s.to_json() for s in deal_shares(secret, announcements)])
     shares = [EncryptedShare.from_json(s) for s in _list(board, "shares")]
     if step == "check":
         if me.get("checked"):
-            return Next(Action.WAIT, reason="waiting for the other trustees to check their shares")
+            return Next(
+                Action.WAIT, reason=_("waiting for the other trustees to check their shares")
+            )
         _opened, complaints = receive_shares(secret, announcements, shares)
         return Next(Action.COMPLAIN, [c.to_json() for c in complaints])
     complaints = [Complaint.from_json(c) for c in _list(board, "complaints")]
@@ -138,16 +141,16 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
             if c.dealer == secret.trustee and (c.dealer, c.complainant) not in answered
         ]
         if not mine:
-            return Next(Action.WAIT, reason="waiting for answers to complaints")
+            return Next(Action.WAIT, reason=_("waiting for answers to complaints"))
         return Next(Action.ANSWER, [answer_complaint(secret, c).to_json() for c in mine])
     if step == "confirm":
         if me.get("confirmed"):
-            return Next(Action.WAIT, reason="waiting for the other trustees to confirm")
+            return Next(Action.WAIT, reason=_("waiting for the other trustees to confirm"))
         raw_key = board.get("key")
         if raw_key is None:
-            raise BoardError("the server's board has no election key yet")
+            raise BoardError(_("the server's board has no election key yet"))
         key = ElectionKey.from_json(raw_key)
-        opened, _ = receive_shares(secret, announcements, shares)
+        opened, _complaints = receive_shares(secret, announcements, shares)
         by_dealer = {a.trustee: a for a in announcements}
         for complaint in complaints:
             if complaint.complainant != secret.trustee:
@@ -168,4 +171,4 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
                 opened[complaint.dealer] = answer.share
         finished = finish_ceremony(secret, key, opened)
         return Next(Action.CONFIRM, {"trustee": index}, finished)
-    return Next(Action.WAIT, reason=f"unknown step {step!r}")
+    return Next(Action.WAIT, reason=_("unknown step '%(step)s'", step=step))

@@ -17,6 +17,7 @@ from audit.guard import aggregate_to_decrypt
 from audit.head import SignedTreeHead
 from audit.record import Record
 from ballots import BallotsError, Election, EncryptedTally, JSONValue
+from voting.words import _
 
 
 class RecordRefused(Exception):
@@ -39,7 +40,7 @@ def tally_to_decrypt(
         if not isinstance(
             created, ElectionCreated
         ):  # pragma: no cover  # the guard checked the lifecycle
-            raise RecordRefused("the record does not begin with its election")
+            raise RecordRefused(_("the record does not begin with its election"))
         return Election.from_json(created.election), tally
     except (AuditError, BallotsError) as error:
         raise RecordRefused(str(error)) from error

@@ -52,7 +52,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 def _run(*args: str) -> tuple[int, str]:
     """Run a command; its exit code and its last line of output (log lines come before)."""
-    result = CliRunner().invoke(main, list(args))
+    result = CliRunner().invoke(main, ["--language", "en", *args])
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     lines = result.output.splitlines()
@@ -84,7 +84,7 @@ def test_digest_once_to_everyone_and_reminder_once_to_those_who_have_not_respond
 ) -> None:
     opened, facilitator, amsterdam, kralendijk = _round_closing_in(session, 2)
     arrange.take(session, facilitator, opened, PositionKind.AGREE, now=utcnow())
-    assert _run("consensus-reminders") == (0, "sent 3 digest(s) and 2 reminder(s)\n")
+    assert _run("consensus-reminders") == (0, "digests sent: 3; reminders sent: 2\n")
     digests = [m for m in mail.messages if m["Subject"].startswith("Round 1 has opened")]
     reminders = [m for m in mail.messages if m["Subject"].startswith("Reminder")]
     assert sorted(m["To"] for m in digests) == sorted(
@@ -100,16 +100,16 @@ def test_digest_once_to_everyone_and_reminder_once_to_those_who_have_not_respond
     assert f"http://stembus.test/consensus/proposals/{opened.proposal_id}" in MailSink.body_of(
         caribbean
     )
-    assert _run("consensus-reminders") == (0, "sent 0 digest(s) and 0 reminder(s)\n")
+    assert _run("consensus-reminders") == (0, "digests sent: 0; reminders sent: 0\n")
     assert len(mail.messages) == 5
 
 
 def test_reminder_waits_until_the_deadline_is_near(session: Session, mail: MailSink) -> None:
     _round_closing_in(session, 72)
-    assert _run("consensus-reminders") == (0, "sent 3 digest(s) and 0 reminder(s)\n")
+    assert _run("consensus-reminders") == (0, "digests sent: 3; reminders sent: 0\n")
     assert _run("consensus-reminders", "--before-hours", "80") == (
         0,
-        "sent 0 digest(s) and 3 reminder(s)\n",
+        "digests sent: 0; reminders sent: 3\n",
     )
 
 
@@ -134,7 +134,7 @@ def test_mail_server_failure_records_nothing_and_the_next_run_sends(
     assert session.scalars(select(Notice)).all() == []
     session.rollback()  # SQLite: a reading transaction would hold the write lock
     monkeypatch.setenv("SMTP_PORT", str(mail.port))
-    assert _run("consensus-reminders") == (0, "sent 3 digest(s) and 3 reminder(s)\n")
+    assert _run("consensus-reminders") == (0, "digests sent: 3; reminders sent: 3\n")
 
 
 def test_fallback_vote_digest_and_reminder(session: Session, mail: MailSink) -> None:
@@ -151,7 +151,7 @@ def test_fallback_vote_digest_and_reminder(session: Session, mail: MailSink) -> 
         session, facilitator, proposal.id, now + dt.timedelta(hours=3), KEYRING, now
     )
     fallback.cast_fallback(session, a, proposal.id, "no", 0, now)
-    assert _run("consensus-reminders") == (0, "sent 3 digest(s) and 2 reminder(s)\n")
+    assert _run("consensus-reminders") == (0, "digests sent: 3; reminders sent: 2\n")
     reminded = {m["To"] for m in mail.messages if m["Subject"].startswith("Reminder: vote")}
     assert reminded == {facilitator.member.email, b.member.email}
 
@@ -169,9 +169,9 @@ def test_close_due_closes_rounds_past_their_deadline(session: Session) -> None:
         arrange.proposal(session, facilitator, found, title="Later"),
         now=utcnow(),
     )
-    assert _run("consensus-close-due") == (0, "closed 1 round(s) and 0 fallback vote(s)\n")
+    assert _run("consensus-close-due") == (0, "rounds closed: 1; fallback votes closed: 0\n")
     session.expire_all()
     assert session.get(Round, due.id).closed_at == due.deadline  # type: ignore[union-attr]
     assert session.get(Round, later.id).is_open  # type: ignore[union-attr]
     session.rollback()
-    assert _run("consensus-close-due") == (0, "closed 0 round(s) and 0 fallback vote(s)\n")
+    assert _run("consensus-close-due") == (0, "rounds closed: 0; fallback votes closed: 0\n")

@@ -48,7 +48,7 @@ def world(
 
 
 def _run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
+    result = CliRunner().invoke(main, ["--language", "en", *args])
     return result.exit_code, result.output
 
 

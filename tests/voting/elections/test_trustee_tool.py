@@ -51,9 +51,10 @@ def _tokens(session: Session, election: Election) -> dict[int, str]:
     return tokens
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, token: str, *args: str) -> int:
+def _run(monkeypatch: pytest.MonkeyPatch, token: str, *args: str, language: str = "en") -> int:
     monkeypatch.setenv("STEMBUS_TRUSTEE_TOKEN", token)
     monkeypatch.setenv("STEMBUS_TRUSTEE_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("STEMBUS_LANGUAGE", language)
     return main(list(args))
 
 
@@ -204,7 +205,7 @@ def test_a_trustee_who_runs_the_tool_before_the_ceremony_is_told_to_wait(
         assert officer is not None
         ceremony.start_ceremony(db, officer, election, factories.NOW)
     assert _run(monkeypatch, tokens[1], *args) == 0
-    assert "sent: announcement" in capsys.readouterr().out
+    assert "sent: your announcement" in capsys.readouterr().out
     assert secret_file.exists()
 
 
@@ -331,3 +332,38 @@ def test_the_tool_refuses_to_decrypt_anything_but_the_aggregate(
         _run(monkeypatch, tokens[1], "decrypt", "--server", url, "--secret-file", str(files[1]))
         == 0
     )
+
+
+def test_the_tool_speaks_dutch_unless_asked_for_english(
+    served: tuple[Engine, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Trustees are party members: the tool, and the server's answers to it, are in Dutch by
+    default (the test server's own default is English), in English on request."""
+    engine, url = served
+    with Database(engine).session() as db:
+        setup = make_election(db, voters=1, questions=1)
+        token = ceremony.issue_token(db, setup.trustee_accounts[0], setup.election, factories.NOW)
+    monkeypatch.delenv("STEMBUS_LANGUAGE", raising=False)
+    args = ("ceremony", "--server", url, "--secret-file", str(tmp_path / "t.key"))
+    monkeypatch.setenv("STEMBUS_TRUSTEE_TOKEN", token)
+    monkeypatch.setenv("STEMBUS_TRUSTEE_PASSPHRASE", PASSPHRASE)
+    assert main(list(args)) == 0
+    assert "de verkiezingscoördinator is nog niet met de sleutelceremonie begonnen" in (
+        capsys.readouterr().out
+    )
+    # The server's refusal comes back in the tool's language too.
+    monkeypatch.setenv("STEMBUS_TRUSTEE_TOKEN", "not-a-token")
+    assert main(list(args)) == 1
+    assert "de server weigerde (404): Dit token" in capsys.readouterr().err
+    assert main([*args, "--language", "en"]) == 1
+    assert "the server refused (404): This trustee token does not work" in (capsys.readouterr().err)
+    monkeypatch.setenv("STEMBUS_LANGUAGE", "en_GB.UTF-8")
+    assert main(list(args)) == 1
+    assert "the server refused (404)" in capsys.readouterr().err
+    # --language on the command line wins over the environment; the help is translated too.
+    with pytest.raises(SystemExit):
+        main(["--language", "nl", "--help"])
+    assert "het adres van Stembus" in capsys.readouterr().out
