@@ -1,10 +1,12 @@
 """The election the log opens with: its document, the trustees' announcements, the electorate.
 
-protocol.md Part II, §II.8 (checks "election", "trustee-announcement", "electorate"); the
-documents are protocol.md §I.7 (election document: manifest, key, fingerprint) and §I.10
-(announcements with Schnorr proofs of knowledge), read and checked by ballots/. The election
-key's commitments must be exactly those the qualified trustees announced, with valid proofs,
-so that no key the trustees did not make can sneak in.
+protocol.md Part II, §II.8 (checks "election", "trustee-announcement", "trustee-complaint",
+"electorate"); the documents are protocol.md §I.7 (election document: manifest, key,
+fingerprint) and §I.10 (announcements with Schnorr proofs of knowledge, complaints and
+answers), read and checked by ballots/. The election key's commitments must be exactly those
+the qualified trustees announced, with valid proofs, so that no key the trustees did not make
+can sneak in; and the qualified trustees must be the announced ones minus those that a
+complaint's recomputed verdict disqualifies (§II.1 "Complaints").
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from audit.report import Findings
 from ballots.ceremony import Announcement
 from ballots.election import Election
 from ballots.errors import BallotsError
+from ballots.shares import Complaint, ComplaintAnswer, Verdict, resolve_complaint
+
+_KEY_CHECKS = ("trustee-announcement", "trustee-complaint", "electorate")
 
 
 def check_election(history: History, findings: Findings) -> Election | None:
@@ -22,7 +27,7 @@ def check_election(history: History, findings: Findings) -> Election | None:
     created = history.created
     if created is None:
         reason = "the log has no readable election-created entry"
-        for check in ("election", "trustee-announcement", "electorate"):
+        for check in ("election", *_KEY_CHECKS):
             findings.skip(check, reason)
         return None
     where = (entry_name(created.index), label(created))
@@ -32,12 +37,13 @@ def check_election(history: History, findings: Findings) -> Election | None:
     except BallotsError as error:
         findings.add(*where, "election", str(error))
         reason = "the election document could not be read"
-        for check in ("trustee-announcement", "electorate"):
+        for check in _KEY_CHECKS:
             findings.skip(check, reason)
         return None
     if election.election_id != created.election_id:
         findings.add(*where, "election", "the document is of another election than the log")
-    _check_announcements(history, election, where, findings)
+    announced = _check_announcements(history, election, where, findings)
+    _check_complaints(history, election, announced, where, findings)
     electorate = history.electorate
     if electorate is None:
         findings.skip("electorate", "the log has no electorate-frozen entry")
@@ -55,7 +61,8 @@ def check_election(history: History, findings: Findings) -> Election | None:
 
 def _check_announcements(
     history: History, election: Election, key_where: tuple[str, str], findings: Findings
-) -> None:
+) -> dict[int, Announcement]:
+    """Check every announcement and the key's commitments; return the valid announcements."""
     key = election.key
     announced: dict[int, Announcement] = {}
     for entry in history.announcements:
@@ -87,3 +94,68 @@ def _check_announcements(
         else:
             continue
         findings.add(*key_where, "trustee-announcement", detail)
+    return announced
+
+
+def _check_complaints(
+    history: History,
+    election: Election,
+    announced: dict[int, Announcement],
+    key_where: tuple[str, str],
+    findings: Findings,
+) -> None:
+    """Recompute every complaint's verdict; the key's trustees must be the announced ones
+    minus the disqualified dealers ("trustee-complaint")."""
+    findings.covered("trustee-complaint", 0)
+    disqualified: set[int] = set()
+    pairs: set[tuple[int, int]] = set()
+    for entry in history.complaints:
+        where = (entry_name(entry.index), label(entry))
+        findings.covered("trustee-complaint")
+        try:
+            complaint = Complaint.from_json(entry.complaint)
+            answer = None if entry.answer is None else ComplaintAnswer.from_json(entry.answer)
+        except BallotsError as error:
+            findings.add(*where, "trustee-complaint", str(error))
+            continue
+        pair = (complaint.dealer, complaint.complainant)
+        dealer = announced.get(complaint.dealer)
+        if complaint.election_id != election.election_id or (
+            answer is not None and answer.election_id != election.election_id
+        ):
+            problem = "of another election"
+        elif dealer is None or complaint.complainant not in announced:
+            problem = "names a trustee without a valid announcement"
+        elif complaint.dealer == complaint.complainant:
+            problem = "a trustee complains about itself"
+        elif answer is not None and (answer.dealer, answer.complainant) != pair:
+            problem = "the answer is to another complaint"
+        elif pair in pairs:
+            problem = f"trustee {pair[1]} complains about trustee {pair[0]} a second time"
+        elif str(resolve_complaint(dealer, complaint, answer)) != entry.verdict:
+            problem = (
+                f"the verdict is {entry.verdict}, but the answer gives "
+                f"{resolve_complaint(dealer, complaint, answer)}"
+            )
+        else:
+            problem = None
+        pairs.add(pair)
+        if problem is not None:
+            findings.add(*where, "trustee-complaint", problem)
+        if entry.verdict == Verdict.DISQUALIFIED:
+            disqualified.add(complaint.dealer)
+    findings.covered("trustee-complaint")
+    expected = set(announced) - disqualified
+    in_key = {c.trustee for c in election.key.commitments}
+    for trustee in sorted(expected - in_key):
+        findings.add(
+            *key_where,
+            "trustee-complaint",
+            f"trustee {trustee} is left out of the key, but no complaint disqualifies it",
+        )
+    for trustee in sorted(in_key & disqualified):
+        findings.add(
+            *key_where,
+            "trustee-complaint",
+            f"trustee {trustee} is in the key, though a complaint disqualifies it",
+        )

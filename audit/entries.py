@@ -61,6 +61,7 @@ class EntryType(StrEnum):
 
     ELECTION_CREATED = "election-created"
     TRUSTEE_COMMITMENTS = "trustee-commitments"
+    TRUSTEE_COMPLAINT = "trustee-complaint"
     ELECTORATE_FROZEN = "electorate-frozen"
     BALLOT_CAST = "ballot-cast"
     BALLOT_SUPERSEDED = "ballot-superseded"
@@ -102,6 +103,17 @@ class TrusteeCommitments:
     index: int
     trustee: int
     announcement: JSONObject
+
+
+@dataclass(frozen=True, slots=True)
+class TrusteeComplaint:
+    """A §I.10 `complaint` of the key ceremony, the dealer's `answer` (None when it gave none)
+    and the server's `verdict` ("dismissed" or "disqualified"), which the verifier recomputes."""
+
+    index: int
+    complaint: JSONObject
+    answer: JSONObject | None
+    verdict: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +197,7 @@ class OfficerAction:
 Entry = (
     ElectionCreated
     | TrusteeCommitments
+    | TrusteeComplaint
     | ElectorateFrozen
     | BallotCast
     | BallotSuperseded
@@ -198,6 +211,7 @@ Entry = (
 _FIELDS: Final[dict[EntryType, frozenset[str]]] = {
     EntryType.ELECTION_CREATED: frozenset({"at", "election", "election_id", "log_key"}),
     EntryType.TRUSTEE_COMMITMENTS: frozenset({"announcement", "trustee"}),
+    EntryType.TRUSTEE_COMPLAINT: frozenset({"complaint", "verdict"}),
     EntryType.ELECTORATE_FROZEN: frozenset({"at", "pseudonyms", "size"}),
     EntryType.BALLOT_CAST: frozenset({"ballot", "pseudonym", "receipt"}),
     EntryType.BALLOT_SUPERSEDED: frozenset({"by", "pseudonym", "superseded"}),
@@ -207,7 +221,12 @@ _FIELDS: Final[dict[EntryType, frozenset[str]]] = {
     EntryType.RESULT_PUBLISHED: frozenset({"at", "outcomes", "tally"}),
     EntryType.OFFICER_ACTION: frozenset({"action", "at", "officer"}),
 }
+_OPTIONAL: Final[dict[EntryType, frozenset[str]]] = {
+    EntryType.TRUSTEE_COMPLAINT: frozenset({"answer"}),
+}
 _ENVELOPE: Final = frozenset({"index", "type", "version"})
+VERDICTS: Final = frozenset({"dismissed", "disqualified"})
+"""The verdicts of a complaint (protocol.md §I.10 step 4, `ballots.Verdict`)."""
 
 
 def parse_entry(raw: bytes, position: int, *, canonical_checked: bool = False) -> Entry:
@@ -228,14 +247,24 @@ def parse_entry(raw: bytes, position: int, *, canonical_checked: bool = False) -
             raise InvalidEntry("entry-json", str(error)) from error
     where = f"entry {position}"
     envelope = as_object(
-        value, where, InvalidEntry, _ENVELOPE, frozenset().union(*_FIELDS.values())
+        value,
+        where,
+        InvalidEntry,
+        _ENVELOPE,
+        frozenset().union(*_FIELDS.values(), *_OPTIONAL.values()),
     )
     check_version(envelope, where, InvalidEntry)
     type_name = get_str(envelope, "type", where, InvalidEntry, ID_PATTERN)
     if type_name not in EntryType.__members__.values():
         raise InvalidEntry("entry-type", f"{where} has unknown type {type_name!r}")
     entry_type = EntryType(type_name)
-    obj = as_object(value, where, InvalidEntry, _ENVELOPE | _FIELDS[entry_type])
+    obj = as_object(
+        value,
+        where,
+        InvalidEntry,
+        _ENVELOPE | _FIELDS[entry_type],
+        _OPTIONAL.get(entry_type, frozenset()),
+    )
     index = get_int(obj, "index", where, InvalidEntry)
     if index != position:
         raise InvalidEntry("entry-index", f"{where} says it is entry {index}")
@@ -266,6 +295,18 @@ def _election_created(obj: JSONObject, index: int, where: str) -> ElectionCreate
         election=get_object(obj, "election", where, InvalidEntry),
         log_key=log_key,
         at=_time(obj, where),
+    )
+
+
+def _trustee_complaint(obj: JSONObject, index: int, where: str) -> TrusteeComplaint:
+    verdict = get_str(obj, "verdict", where, InvalidEntry, ID_PATTERN)
+    if verdict not in VERDICTS:
+        raise InvalidEntry("verdict", f"{where}.verdict is not one of {sorted(VERDICTS)}")
+    return TrusteeComplaint(
+        index=index,
+        complaint=get_object(obj, "complaint", where, InvalidEntry),
+        answer=get_object(obj, "answer", where, InvalidEntry) if "answer" in obj else None,
+        verdict=verdict,
     )
 
 
@@ -328,6 +369,7 @@ _READERS: Final[dict[EntryType, Callable[[JSONObject, int, str], Entry]]] = {
         trustee=_trustee(obj, where),
         announcement=get_object(obj, "announcement", where, InvalidEntry),
     ),
+    EntryType.TRUSTEE_COMPLAINT: _trustee_complaint,
     EntryType.ELECTORATE_FROZEN: _electorate_frozen,
     EntryType.BALLOT_CAST: _ballot_cast,
     EntryType.BALLOT_SUPERSEDED: _superseded,

@@ -23,6 +23,7 @@ from audit.entries import (
     OfficerAction,
     ResultPublished,
     TrusteeCommitments,
+    TrusteeComplaint,
     VotingClosed,
 )
 from audit.record import entry_name
@@ -40,6 +41,7 @@ def label(entry: Entry) -> str:
 _TYPE_NAMES: dict[type, str] = {
     ElectionCreated: "election-created",
     TrusteeCommitments: "trustee-commitments",
+    TrusteeComplaint: "trustee-complaint",
     ElectorateFrozen: "electorate-frozen",
     BallotCast: "ballot-cast",
     BallotSuperseded: "ballot-superseded",
@@ -70,6 +72,7 @@ class History:
     shares: tuple[DecryptionShare, ...]
     result: ResultPublished | None
     announcements: tuple[TrusteeCommitments, ...]
+    complaints: tuple[TrusteeComplaint, ...]
 
     @classmethod
     def of(cls, entries: Sequence[Entry]) -> History:
@@ -91,6 +94,7 @@ class History:
             shares=tuple(e for e in entries if isinstance(e, DecryptionShare)),
             result=_first(entries, ResultPublished),
             announcements=tuple(e for e in entries if isinstance(e, TrusteeCommitments)),
+            complaints=tuple(e for e in entries if isinstance(e, TrusteeComplaint)),
         )
 
 
@@ -106,26 +110,38 @@ def _where(entry: Entry) -> tuple[str, str]:
 
 
 # The stages of an election's log, in order (protocol.md §II.1).
-_START, _CREATED, _OPEN, _CLOSED, _TALLIED, _PUBLISHED = range(6)
+_START, _CREATED, _COMPLAINTS, _OPEN, _CLOSED, _TALLIED, _PUBLISHED = range(7)
 _ALLOWED: dict[type, tuple[frozenset[int], int | None]] = {
     # entry type: (stages in which it may appear, the stage it moves to)
     ElectionCreated: (frozenset({_START}), _CREATED),
     TrusteeCommitments: (frozenset({_CREATED}), None),
-    ElectorateFrozen: (frozenset({_CREATED}), _OPEN),
+    TrusteeComplaint: (frozenset({_CREATED, _COMPLAINTS}), _COMPLAINTS),
+    ElectorateFrozen: (frozenset({_CREATED, _COMPLAINTS}), _OPEN),
     BallotCast: (frozenset({_OPEN}), None),
     BallotSuperseded: (frozenset({_OPEN}), None),
     VotingClosed: (frozenset({_OPEN}), _CLOSED),
     EncryptedTally: (frozenset({_CLOSED}), _TALLIED),
     DecryptionShare: (frozenset({_TALLIED}), None),
     ResultPublished: (frozenset({_TALLIED}), _PUBLISHED),
-    OfficerAction: (frozenset({_CREATED, _OPEN, _CLOSED, _TALLIED, _PUBLISHED}), None),
+    OfficerAction: (
+        frozenset({_CREATED, _COMPLAINTS, _OPEN, _CLOSED, _TALLIED, _PUBLISHED}),
+        None,
+    ),
 }
-_STAGE_NAMES = ("the start", "creation", "opening", "closing", "the tally", "publication")
+_STAGE_NAMES = (
+    "the start",
+    "creation",
+    "the complaints",
+    "opening",
+    "closing",
+    "the tally",
+    "publication",
+)
 
 
 def check_lifecycle(history: History, findings: Findings) -> None:
-    """Check the order of events: election-created first; announcements before the electorate
-    is frozen; ballots only while voting is open (none after voting-closed); the tally after
+    """Check the order of events: election-created first; announcements, then complaints,
+    before the electorate is frozen; ballots only while voting is open (none after voting-closed); the tally after
     closing; shares after the tally, one per trustee; the result after the tally; one of
     each singleton ("lifecycle")."""
     findings.covered("lifecycle", 0)

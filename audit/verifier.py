@@ -65,6 +65,7 @@ CHECKS: tuple[str, ...] = (
     "final-head",
     "election",
     "trustee-announcement",
+    "trustee-complaint",
     "electorate",
     "eligibility",
     "supersede",

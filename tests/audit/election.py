@@ -9,7 +9,7 @@ faked, so the record it writes must verify, and every tampering test starts from
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,8 +22,11 @@ from ballots import (
     Announcement,
     Ballot,
     Comparison,
+    Complaint,
+    ComplaintAnswer,
     DecryptedTally,
     Election,
+    ElectionKey,
     EncryptedTally,
     Fraction,
     MajorityRule,
@@ -35,7 +38,9 @@ from ballots import (
     SigningKey,
     TieRule,
     TrusteeSecret,
+    Verdict,
     announce,
+    answer_complaint,
     combine_shares,
     count_election,
     deal_shares,
@@ -45,6 +50,7 @@ from ballots import (
     finish_ceremony,
     motion,
     receive_shares,
+    resolve_complaint,
     tally_ballots,
     text_sha256,
     validate_ballot,
@@ -79,19 +85,63 @@ def manifest(electorate: int) -> Manifest:
     )
 
 
-def ceremony(trustees: int, threshold: int) -> tuple[list[TrusteeSecret], list[Announcement]]:
-    """Run the whole key ceremony; return each trustee's finished secret and announcement."""
+Judged = tuple[Complaint, ComplaintAnswer | None, Verdict]
+
+
+@dataclass(frozen=True)
+class Ceremony:
+    """A finished key ceremony: the qualified trustees' secrets, every announcement, the key,
+    and the complaints with their answers and verdicts (protocol.md §I.10)."""
+
+    secrets: list[TrusteeSecret]
+    announcements: list[Announcement]
+    key: ElectionKey
+    complaints: list[Judged]
+
+
+def ceremony(
+    trustees: int, threshold: int, *, bad_share: tuple[int, int, bool] | None = None
+) -> Ceremony:
+    """Run the whole key ceremony. With `bad_share` = (dealer, recipient, answered), the
+    dealer's share for the recipient is garbled (the recipient complains); the dealer answers
+    the complaint with the right share, or not at all and is disqualified."""
     pairs = [announce(ELECTION_ID, i, threshold, trustees) for i in range(1, trustees + 1)]
     secrets = [s for s, _ in pairs]
     announcements = [a for _, a in pairs]
     messages = [m for s in secrets for m in deal_shares(s, announcements)]
-    key = election_key(announcements)
-    finished = []
+    if bad_share is not None:
+        dealer, recipient, _ = bad_share
+        other = next(m for m in messages if m.dealer == dealer and m.recipient != recipient)
+        messages = [
+            replace(m, ciphertext=other.ciphertext)
+            if (m.dealer, m.recipient) == (dealer, recipient)
+            else m
+            for m in messages
+        ]
+    judged: list[Judged] = []
+    received = {}
     for secret in secrets:
         shares, complaints = receive_shares(secret, announcements, messages)
-        assert complaints == []
-        finished.append(finish_ceremony(secret, key, shares))
-    return finished, announcements
+        received[secret.trustee] = shares
+        for complaint in complaints:
+            assert bad_share is not None
+            answer = (
+                answer_complaint(secrets[complaint.dealer - 1], complaint) if bad_share[2] else None
+            )
+            verdict = resolve_complaint(announcements[complaint.dealer - 1], complaint, answer)
+            if answer is not None and verdict is Verdict.DISMISSED:
+                shares[complaint.dealer] = answer.share
+            judged.append((complaint, answer, verdict))
+    disqualified = {c.dealer for c, _, v in judged if v is Verdict.DISQUALIFIED}
+    key = election_key(announcements, disqualified)
+    finished = [
+        finish_ceremony(
+            s, key, {d: v for d, v in received[s.trustee].items() if d not in disqualified}
+        )
+        for s in secrets
+        if s.trustee not in disqualified
+    ]
+    return Ceremony(finished, announcements, key, judged)
 
 
 @dataclass
@@ -153,22 +203,27 @@ VOTES: list[tuple[str, dict[str, list[str]]]] = [
 locatie utrecht 3, zwolle 1, kralendijk 1, blank 1 → utrecht."""
 
 
-def open_election(electorate: int = 8, trustees: int = 3, threshold: int = 2) -> Built:
-    """Ceremony, election-created, announcements and the frozen electorate: voting is open."""
-    secrets, announcements = ceremony(trustees, threshold)
-    election = Election.create(manifest(electorate), election_key(announcements))
+def open_election(
+    electorate: int = 8, trustees: int = 3, threshold: int = 2, *, made: Ceremony | None = None
+) -> Built:
+    """Ceremony, election-created, announcements, complaints and the frozen electorate:
+    voting is open."""
+    made = made or ceremony(trustees, threshold)
+    election = Election.create(manifest(electorate), made.key)
     built = Built(
         election=election,
         log=Log(MemoryStore(), ELECTION_ID),
-        secrets=secrets,
-        announcements=announcements,
+        secrets=made.secrets,
+        announcements=made.announcements,
         pseudonyms=[f"v{i}" for i in range(1, electorate + 1)],
     )
     built.append(
         events.election_created(ELECTION_ID, election, LOG_KEY.verifying_key(), built.tick())
     )
-    for announcement in announcements:
+    for announcement in made.announcements:
         built.append(events.trustee_commitments(announcement.trustee, announcement))
+    for complaint, answer, verdict in made.complaints:
+        built.append(events.trustee_complaint(complaint, answer, verdict.value))
     built.append(events.electorate_frozen(built.pseudonyms, built.tick()))
     built.append(events.officer_action("voting-opened", "officer-1", built.tick()))
     return built

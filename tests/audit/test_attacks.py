@@ -27,10 +27,12 @@ from ballots import (
     Ballot,
     DecryptedTally,
     EncryptedTally,
+    Verdict,
     canonical_json,
     combine_shares,
     count_election,
     decrypt_share,
+    election_key,
     encrypt_ballot,
     sign_document,
     tally_ballots,
@@ -40,6 +42,7 @@ from tests.audit.election import (
     LOG_KEY,
     VOTES,
     Built,
+    ceremony,
     close_and_tally,
     decrypt_and_publish,
     open_election,
@@ -244,6 +247,71 @@ def test_an_announcement_whose_proof_fails_is_found(tmp_path: Path) -> None:
         report, "trustee-announcement"
     )
     assert ("log/00000000.json", "election-created 0") in _findings(report, "trustee-announcement")
+
+
+@pytest.mark.parametrize(("answered", "decrypting"), [(True, (2, 3)), (False, (1, 2))])
+def test_complaints_of_the_ceremony_are_in_the_log_and_their_verdicts_verify(
+    answered: bool, decrypting: tuple[int, ...], tmp_path: Path
+) -> None:
+    """Trustee 3's share for trustee 1 is garbled; trustee 1 complains. Answered, the complaint
+    is dismissed and trustee 3 stays; unanswered, trustee 3 is disqualified and the key is made
+    without it. Either way the log holds the complaint and the whole election verifies."""
+    made = ceremony(3, 2, bad_share=(3, 1, answered))
+    assert [(c.dealer, c.complainant, v) for c, _, v in made.complaints] == [
+        (3, 1, Verdict.DISMISSED if answered else Verdict.DISQUALIFIED)
+    ]
+    built = open_election(made=made)
+    _vote_all(built)
+    close_and_tally(built)
+    decrypt_and_publish(built, decrypting)
+    report = _verify(built, tmp_path)
+    assert report.ok, report.findings
+    assert {c.trustee for c in built.election.key.commitments} == (
+        {1, 2, 3} if answered else {1, 2}
+    )
+
+
+def test_a_trustee_left_out_of_the_key_without_a_complaint_is_found(tmp_path: Path) -> None:
+    """The server drops trustee 3 from the key and hides the complaint that would explain it."""
+    made = ceremony(3, 2, bad_share=(3, 1, False))
+    built = open_election(made=replace(made, complaints=[]))
+    assert ("log/00000000.json", "election-created 0") in _findings(
+        _verify(built, tmp_path), "trustee-complaint"
+    )
+
+
+def test_a_verdict_the_answer_contradicts_is_found(tmp_path: Path) -> None:
+    """Trustee 3 answered with the right share, but the server logs it as disqualified and
+    makes the key without it."""
+    made = ceremony(3, 2, bad_share=(3, 1, True))
+    ((complaint, answer, _),) = made.complaints
+    forged = replace(
+        made,
+        complaints=[(complaint, answer, Verdict.DISQUALIFIED)],
+        key=election_key(made.announcements, {3}),
+        secrets=made.secrets[:2],
+    )
+    report = _verify(open_election(made=forged), tmp_path)
+    assert _findings(report, "trustee-complaint") == [("log/00000004.json", "trustee-complaint 4")]
+
+
+def test_a_disqualified_trustee_kept_in_the_key_is_found(tmp_path: Path) -> None:
+    made = ceremony(3, 2, bad_share=(3, 1, False))
+    report = _verify(
+        open_election(made=replace(made, key=election_key(made.announcements))), tmp_path
+    )
+    assert _findings(report, "trustee-complaint") == [("log/00000000.json", "election-created 0")]
+
+
+def test_a_complaint_entry_after_the_electorate_is_out_of_order(tmp_path: Path) -> None:
+    made = ceremony(3, 2, bad_share=(3, 1, True))
+    built = open_election(made=replace(made, complaints=[]))
+    ((complaint, answer, verdict),) = made.complaints
+    built.append(events.trustee_complaint(complaint, answer, verdict.value))
+    index = len(built.log.entries()) - 1
+    assert (_log(index), f"trustee-complaint {index}") in _findings(
+        _verify(built, tmp_path), "lifecycle"
+    )
 
 
 def _verify_with_announcements(

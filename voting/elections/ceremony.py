@@ -382,17 +382,13 @@ def resolve_unanswered(
     session.commit()
 
 
-def _resolve_if_complete(
-    session: Session, election: Election, now: dt.datetime, *, final: bool
-) -> None:
-    """After step 3 (and answers): disqualify dealers whose shares failed, then make the key."""
-    if any(t.checked_at is None for t in election.trustees):
-        return
+def judged_complaints(
+    session: Session, election: Election
+) -> list[tuple[Complaint, ComplaintAnswer | None, Verdict]]:
+    """Every complaint of the ceremony, by (dealer, complainant), with the dealer's answer (None
+    while there is none) and its verdict (§I.10 step 4: no answer disqualifies). The log
+    holds them, so that anyone can recompute who was disqualified (protocol.md §II.1)."""
     by_dealer = {a.trustee: a for a in announcements(session, election)}
-    complaints = [
-        Complaint.from_json(_json(m))
-        for m in _messages(session, election, CeremonyMessageKind.COMPLAINT)
-    ]
     answers = {
         (a.dealer, a.complainant): a
         for a in (
@@ -400,16 +396,35 @@ def _resolve_if_complete(
             for m in _messages(session, election, CeremonyMessageKind.ANSWER)
         )
     }
-    disqualified: set[int] = set()
+    complaints = sorted(
+        (
+            Complaint.from_json(_json(m))
+            for m in _messages(session, election, CeremonyMessageKind.COMPLAINT)
+        ),
+        key=lambda c: (c.dealer, c.complainant),
+    )
+    judged = []
     for complaint in complaints:
         answer = answers.get((complaint.dealer, complaint.complainant))
-        if answer is None and not final:
-            return  # wait for the dealer's answer
-        if (
-            resolve_complaint(by_dealer[complaint.dealer], complaint, answer)
-            is Verdict.DISQUALIFIED
-        ):
-            disqualified.add(complaint.dealer)
+        judged.append(
+            (complaint, answer, resolve_complaint(by_dealer[complaint.dealer], complaint, answer))
+        )
+    return judged
+
+
+def _resolve_if_complete(
+    session: Session, election: Election, now: dt.datetime, *, final: bool
+) -> None:
+    """After step 3 (and answers): disqualify dealers whose shares failed, then make the key."""
+    if any(t.checked_at is None for t in election.trustees):
+        return
+    by_dealer = {a.trustee: a for a in announcements(session, election)}
+    judged = judged_complaints(session, election)
+    if not final and any(answer is None for _, answer, _ in judged):
+        return  # wait for the dealers' answers
+    complaints = [complaint for complaint, _, _ in judged]
+    answers = {(c.dealer, c.complainant) for c, answer, _ in judged if answer is not None}
+    disqualified = {c.dealer for c, _, verdict in judged if verdict is Verdict.DISQUALIFIED}
     for trustee in election.trustees:
         if trustee.index in disqualified and trustee.disqualified_at is None:
             trustee.disqualified_at = now

@@ -47,7 +47,7 @@ from ballots import (
 )
 from voting.accounts.models import Account, Role, RoleGrant
 from voting.auditlog import open_log
-from voting.elections.ceremony import announcements, key_of
+from voting.elections.ceremony import announcements, judged_complaints, key_of
 from voting.elections.manifests import build_manifest
 from voting.elections.models import (
     CastBallot,
@@ -220,6 +220,8 @@ def open_voting(
     log.append(events.election_created(election.slug, doc, log_key.verifying_key(), now))
     for announcement in sorted(announcements(session, election), key=lambda a: a.trustee):
         log.append(events.trustee_commitments(announcement.trustee, announcement))
+    for complaint, answer, verdict in judged_complaints(session, election):
+        log.append(events.trustee_complaint(complaint, answer, verdict.value))
     log.append(events.electorate_frozen(pseudonyms, now))
     log.append(events.officer_action("voting-opened", f"account-{actor.id}", now))
     log.sign_head(log_key, now)

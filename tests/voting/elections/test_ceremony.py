@@ -4,17 +4,24 @@ and disqualifies a dealer whose share fails; the rest of the ceremony still make
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audit.entries import TrusteeComplaint, parse_entry
+from audit.log import Log
+from audit.record import write_record
+from audit.verifier import verify_record
 from ballots import TrusteeSecret
 from tests import factories
-from tests.voting.elections.conftest import Setup, make_election, officer_client
+from tests.voting.elections.conftest import SECRET_KEY, Setup, make_election, officer_client
+from voting.auditlog import SQLLogStore
 from voting.elections import ceremony
 from voting.elections.ceremony import CeremonyRefused, Step
+from voting.elections.lifecycle import open_voting
 from voting.elections.models import ElectionState
 from voting.events import Event
 from voting.trustee.steps import Action, Next, next_step
@@ -70,7 +77,7 @@ def _deal_with_a_broken_share(db: Session, setup: Setup) -> None:
 
 
 def test_a_dealer_who_does_not_answer_a_complaint_is_disqualified_and_the_key_is_made_without_them(
-    db: Session,
+    db: Session, tmp_path: Path
 ) -> None:
     setup = make_election(db, voters=1, trustees=3, threshold=2)
     _deal_with_a_broken_share(db, setup)
@@ -98,9 +105,10 @@ def test_a_dealer_who_does_not_answer_a_complaint_is_disqualified_and_the_key_is
     assert setup.election.state is ElectionState.READY
     key = ceremony.key_of(setup.election)
     assert key.qualified == (1, 2)
+    _assert_logged_complaints(db, setup, tmp_path, [(3, 1, False, "disqualified")])
 
 
-def test_an_answered_complaint_about_a_good_share_is_dismissed(db: Session) -> None:
+def test_an_answered_complaint_about_a_good_share_is_dismissed(db: Session, tmp_path: Path) -> None:
     """A trustee who complains without reason cannot knock out an honest dealer."""
     setup = make_election(db, voters=1, trustees=3, threshold=2)
     ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
@@ -127,6 +135,27 @@ def test_an_answered_complaint_about_a_good_share_is_dismissed(db: Session) -> N
         _round(db, setup)
     assert setup.election.state is ElectionState.READY
     assert ceremony.key_of(setup.election).qualified == (1, 2, 3)
+    _assert_logged_complaints(db, setup, tmp_path, [(1, 2, True, "dismissed")])
+
+
+def _assert_logged_complaints(
+    db: Session, setup: Setup, tmp_path: Path, expected: list[tuple[int, int, bool, str]]
+) -> None:
+    """Once voting opens, the log holds each complaint (dealer, complainant, answered,
+    verdict), and the verifier recomputes the verdicts and who made the key."""
+    open_voting(db, setup.keyring, SECRET_KEY, setup.officer, setup.election, NOW)
+    log = Log(SQLLogStore(db, setup.election.slug), setup.election.slug)
+    entries = [parse_entry(raw, i) for i, raw in enumerate(log.entries())]
+    logged = [
+        (e.complaint["dealer"], e.complaint["complainant"], e.answer is not None, e.verdict)
+        for e in entries
+        if isinstance(e, TrusteeComplaint)
+    ]
+    assert logged == expected
+    report = verify_record(write_record(tmp_path / "record", log), workers=1)
+    covered = {c.name: c.items for c in report.checks}
+    assert covered["trustee-complaint"] == len(expected) + 1
+    assert not [f for f in report.findings if f.check in {"trustee-complaint", "lifecycle"}]
 
 
 def test_messages_out_of_turn_or_for_another_seat_are_refused(db: Session) -> None:
