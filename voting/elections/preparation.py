@@ -65,6 +65,42 @@ class RuleChoice:
     # For motions: a stated supermajority (at least p/q of the votes cast) instead of a preset.
     supermajority: tuple[int, int] | None = None
 
+    @classmethod
+    def from_rule(cls, rule: MajorityRule) -> RuleChoice:
+        """The choice that gives `rule` again (`rule(kind)` is its inverse): copying a vote
+        passes its questions' rules through the same checks as the officer's form.
+
+        Raises:
+            Conflict: a rule no choice expresses (a quorum that is not a whole percentage,
+                or a "more than" other than the simple majority).
+        """
+        quorum: int | None = None
+        if rule.quorum is not None:
+            if rule.quorum.denominator != 100:
+                raise Conflict(_l("This majority rule cannot be copied: change it by hand."))
+            quorum = rule.quorum.numerator
+        threshold = (rule.threshold.numerator, rule.threshold.denominator)
+        preset, supermajority = RulePreset.SIMPLE, None
+        if rule.kind is RuleKind.PLURALITY:
+            preset = RulePreset.PLURALITY
+        elif rule.kind is RuleKind.APPROVAL:
+            preset = RulePreset.APPROVAL
+        elif rule.comparison is Comparison.MORE_THAN:
+            if threshold != (1, 2):
+                raise Conflict(_l("This majority rule cannot be copied: change it by hand."))
+        elif threshold == (2, 3):
+            preset = RulePreset.TWO_THIRDS
+        else:
+            supermajority = threshold
+        return cls(
+            preset,
+            quorum,
+            rule.abstain_counts,
+            rule.blank_counts,
+            rule.tie,
+            supermajority,
+        )
+
     def rule(self, kind: QuestionKind) -> MajorityRule:
         """The ballots `MajorityRule` (exact fractions) for a question of `kind`.
 
@@ -262,6 +298,45 @@ def create_election(
         FieldError: closing before opening, opening in the past, a branch electorate without
             a branch.
     """
+    election = stage_election(
+        session,
+        actor,
+        meeting,
+        title=title,
+        opens_local=opens_local,
+        closes_local=closes_local,
+        electorate_kind=electorate_kind,
+        branch_id=branch_id,
+        cutoff=cutoff,
+        require_second_factor=require_second_factor,
+        now=now,
+        listed_members=listed_members,
+    )
+    session.commit()
+    return election
+
+
+def stage_election(
+    session: Session,
+    actor: Account,
+    meeting: Meeting,
+    *,
+    title: str,
+    opens_local: dt.datetime,
+    closes_local: dt.datetime,
+    electorate_kind: ElectorateKind,
+    branch_id: int | None,
+    cutoff: dt.date,
+    require_second_factor: bool,
+    now: dt.datetime,
+    listed_members: Sequence[int] = (),
+) -> Election:
+    """`create_election`, but flushes and does not commit: the caller commits (a copy of a
+    vote is one transaction, voting/elections/copying.py).
+
+    Raises:
+        FieldError: as `create_election`.
+    """
     opens_at = to_utc(opens_local, meeting.timezone, "opens_at")
     closes_at = to_utc(closes_local, meeting.timezone, "closes_at")
     if closes_at <= opens_at:
@@ -313,7 +388,6 @@ def create_election(
         now=now,
         subject=f"election:{election.id}",
     )
-    session.commit()
     return election
 
 
@@ -357,6 +431,48 @@ def add_question(
     Raises:
         Forbidden: the actor may not run this vote (`may_manage`).
         FieldError: naming the field (options, seats, selections, amended paragraph, rule).
+    """
+    question = stage_question(
+        session,
+        actor,
+        election,
+        kind=kind,
+        title=title,
+        text=text,
+        rule=rule,
+        options=options,
+        seats=seats,
+        min_selections=min_selections,
+        max_selections=max_selections,
+        amends=amends,
+        amends_paragraph=amends_paragraph,
+        now=now,
+    )
+    session.commit()
+    return question
+
+
+def stage_question(
+    session: Session,
+    actor: Account,
+    election: Election,
+    *,
+    kind: QuestionKind,
+    title: str,
+    text: str,
+    rule: RuleChoice,
+    options: Sequence[str] = (),
+    seats: int | None = None,
+    min_selections: int | None = None,
+    max_selections: int | None = None,
+    amends: ElectionQuestion | None = None,
+    amends_paragraph: int | None = None,
+    now: dt.datetime,
+) -> ElectionQuestion:
+    """`add_question`, but flushes and does not commit: the caller commits.
+
+    Raises:
+        Forbidden, FieldError: as `add_question`.
     """
     require_manager(actor, election)
     if len(election.questions) >= MAX_QUESTIONS:
@@ -435,7 +551,6 @@ def add_question(
         subject=f"election:{election.id}",
         details={"question": question.position, "kind": kind.value},
     )
-    session.commit()
     return question
 
 
