@@ -119,6 +119,7 @@ POLICY: dict[str, Route] = {
     "elections.decrypt": Route("POST", "/elections/{none}/decrypt", OFFICERS),
     "elections.publish": Route("POST", "/elections/{none}/publish", OFFICERS),
     "elections.preview": Route("GET", "/elections/{none}/preview", OFFICERS),
+    "elections.cancel": Route("POST", "/elections/{none}/cancel", OFFICERS),
     "vote.index": Route("GET", "/vote/", signed_in()),
     "vote.ballot": Route("GET", "/vote/no-such-vote", signed_in()),
     "vote.receipt": Route("GET", "/vote/no-such-vote/receipt/X", signed_in()),

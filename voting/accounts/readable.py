@@ -69,6 +69,7 @@ EVENT_LABELS: Final = {
     "consensus.round-closed": _l("Consensus: round closed"),
     "consensus.round-opened": _l("Consensus: round opened"),
     "consensus.summary-written": _l("Consensus: round summary written"),
+    "election.cancelled": _l("Vote: cancelled"),
     "election.ceremony-completed": _l("Vote: key ceremony completed"),
     "election.ceremony-started": _l("Vote: key ceremony started"),
     "election.closed": _l("Vote: voting closed"),

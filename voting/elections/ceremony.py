@@ -71,6 +71,7 @@ class Step(StrEnum):
     ANSWER = "answer"
     CONFIRM = "confirm"
     DONE = "done"
+    CANCELLED = "cancelled"
 
 
 def start_ceremony(session: Session, actor: Account, election: Election, now: dt.datetime) -> None:
@@ -104,8 +105,11 @@ def issue_token(session: Session, account: Account, election: Election, now: dt.
 
     Raises:
         Forbidden: the account is not a trustee of this election.
+        Conflict: the vote has been cancelled.
     """
     trustee = trustee_of(election, account)
+    if election.state is ElectionState.CANCELLED:
+        raise Conflict(_l("This vote has been cancelled."))
     token = new_token()
     trustee.token_hash = token_digest(token)
     record_event(
@@ -171,7 +175,10 @@ def announcements(session: Session, election: Election) -> list[Announcement]:
 
 
 def step(session: Session, election: Election) -> Step:
-    """The ceremony's current step: NOT_STARTED for a draft, DONE once the key exists."""
+    """The ceremony's current step: NOT_STARTED for a draft, DONE once the key exists,
+    CANCELLED for a cancelled vote (whatever step it had reached)."""
+    if election.state is ElectionState.CANCELLED:
+        return Step.CANCELLED
     if election.state is ElectionState.DRAFT:
         return Step.NOT_STARTED
     if election.state is not ElectionState.CEREMONY:
@@ -247,6 +254,8 @@ def _post(
 
 def _expect(session: Session, trustee: Trustee, wanted: Step) -> Election:
     election = trustee.election
+    if election.state is ElectionState.CANCELLED:
+        raise CeremonyRefused("cancelled", _l("This vote has been cancelled."))
     current = step(session, election)
     if current is not wanted:
         raise CeremonyRefused(

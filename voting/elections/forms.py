@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from voting.elections.models import ElectorateKind, QuestionKind
+from voting.elections.models import CANCEL_REASON_MAX, ElectorateKind, QuestionKind
 from voting.elections.preparation import RulePreset
 from voting.forms import StembusForm
 from voting.members.models import TIME_ZONES
@@ -152,6 +152,28 @@ class TrusteesForm(StembusForm):
     threshold = IntegerField(
         _l("Trustees needed to decrypt"),
         validators=[InputRequired(_l("Give a number.")), NumberRange(min=1, max=15)],
+    )
+
+
+class CancelForm(StembusForm):
+    """Cancel a vote: a reason (shown on the vote's pages and mailed to those who voted) and a
+    tick to confirm, so that one stray click cancels nothing."""
+
+    reason = TextAreaField(
+        _l("Why is the vote cancelled?"),
+        validators=[
+            DataRequired(_l("Say why the vote is cancelled.")),
+            Length(
+                max=CANCEL_REASON_MAX,
+                message=_l(
+                    "Keep the reason to %(count)d characters at most.", count=CANCEL_REASON_MAX
+                ),
+            ),
+        ],
+    )
+    confirm = BooleanField(
+        _l("Yes, cancel this vote. This cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm that you cancel the vote."))],
     )
 
 

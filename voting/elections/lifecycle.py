@@ -71,6 +71,9 @@ PSEUDONYM_INFO: Final = b"stembus pseudonym key v1"
 PSEUDONYM_BYTES: Final = 16
 # After publication the result can be appealed for six weeks; then the pseudonym key goes.
 APPEAL_PERIOD: Final = dt.timedelta(days=42)
+CANCELLED_NOT_COUNTED: Final = _l(
+    "This vote has been cancelled: its ballots are never counted or decrypted."
+)
 
 
 class ShareRefused(VotingError):
@@ -323,9 +326,12 @@ def receive_share(
     """Store a trustee's partial decryption after checking every proof against the tally.
 
     Raises:
-        ShareRefused: not closed, a second share, or a share whose proofs fail (named).
+        ShareRefused: cancelled, not closed, a second share, or a share whose proofs fail
+            (named).
     """
     election = lock_election(session, trustee.election_id)
+    if election.state is ElectionState.CANCELLED:
+        raise ShareRefused("cancelled", CANCELLED_NOT_COUNTED)
     if election.state is not ElectionState.CLOSED:
         raise ShareRefused(
             "state",

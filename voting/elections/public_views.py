@@ -41,8 +41,13 @@ LOGGED_STATES = {
 
 
 def _logged(slug: str) -> Election:
+    """A vote with a public log: open or past it, or cancelled after it opened. A vote
+    cancelled before it opened was never public and stays unknown here."""
     election = request_session().scalar(select(Election).where(Election.slug == slug))
-    if election is None or election.state not in LOGGED_STATES:
+    if election is None or not (
+        election.state in LOGGED_STATES
+        or (election.state is ElectionState.CANCELLED and election.has_log)
+    ):
         raise NotFound
     return election
 
@@ -178,6 +183,11 @@ def _closed_unpublished(meeting: Meeting) -> list[Election]:
     ]
 
 
+def _cancelled_in_public(meeting: Meeting) -> list[Election]:
+    """Votes of the meeting cancelled after voting opened (earlier, they were never public)."""
+    return [e for e in meeting.elections if e.state is ElectionState.CANCELLED and e.has_log]
+
+
 @bp.route("/meetings/<int:meeting_id>/projector")
 @access(Access.PUBLIC)
 def projector(meeting_id: int) -> Reply:
@@ -199,6 +209,7 @@ def projector(meeting_id: int) -> Reply:
         meeting=meeting,
         shown=shown,
         closed=_closed_unpublished(meeting),
+        cancelled=_cancelled_in_public(meeting),
     )
 
 
@@ -213,7 +224,8 @@ def projector_state(meeting_id: int) -> Response:
         for e in published_elections(request_session(), meeting)
     ]
     closed = [f"{e.slug}@{e.closing_root}" for e in _closed_unpublished(meeting)]
-    return jsonify(version=1, closed=closed, published=published)
+    cancelled = [e.slug for e in _cancelled_in_public(meeting)]
+    return jsonify(version=1, closed=closed, published=published, cancelled=cancelled)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes")
@@ -222,7 +234,12 @@ def minutes(meeting_id: int) -> Reply:
     """Every decision of the meeting with its rule and counts, printable."""
     meeting = _meeting(meeting_id)
     decisions = [(e, present(e)) for e in published_elections(request_session(), meeting)]
-    return render_template("elections/minutes.html", meeting=meeting, decisions=decisions)
+    return render_template(
+        "elections/minutes.html",
+        meeting=meeting,
+        decisions=decisions,
+        cancelled=_cancelled_in_public(meeting),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes.csv")

@@ -126,6 +126,8 @@ def _post(kind: str) -> Response:
     elif kind == "confirm":
         ceremony.confirm(db, trustee, now)
     else:
+        if trustee.election.state is ElectionState.CANCELLED:
+            raise lifecycle.ShareRefused("cancelled", lifecycle.CANCELLED_NOT_COUNTED)
         if trustee.election.state is not ElectionState.CLOSED:
             raise VotingError(_("Decryption starts after voting has closed."))
         lifecycle.receive_share(db, current_keyring(), trustee, _body(), now)

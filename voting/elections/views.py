@@ -1,4 +1,5 @@
-"""Officer routes: meetings, preparing votes, the ceremony's progress, and the lifecycle."""
+"""Officer routes: meetings, preparing votes, the ceremony's progress, the lifecycle, and
+cancelling a vote."""
 
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ from wtforms import SelectChoice
 
 from ballots import TieRule
 from voting.db import request_session, utcnow
-from voting.elections import ceremony, lifecycle, preparation
-from voting.elections.forms import ElectionForm, MeetingForm, QuestionForm, TrusteesForm
+from voting.elections import cancellation, ceremony, lifecycle, preparation
+from voting.elections.forms import (
+    CancelForm,
+    ElectionForm,
+    MeetingForm,
+    QuestionForm,
+    TrusteesForm,
+)
 from voting.elections.manifests import describe_rule, option_label, rule_of
 from voting.elections.models import (
     DecryptionShareRecord,
@@ -27,7 +34,7 @@ from voting.elections.preparation import RuleChoice
 from voting.errors import Conflict, FieldError, NotFound
 from voting.members.models import Branch
 from voting.members.services import officer_branch_ids
-from voting.runtime import current_keyring, current_settings
+from voting.runtime import current_keyring, current_mailer, current_settings
 from voting.security import Access, access
 
 bp = Blueprint("elections", __name__)
@@ -166,6 +173,7 @@ def _manage_page(
     election: Election,
     question_form: QuestionForm | None = None,
     trustees_form: TrusteesForm | None = None,
+    cancel_form: CancelForm | None = None,
     status: int = 200,
 ) -> Reply:
     db = request_session()
@@ -179,11 +187,13 @@ def _manage_page(
         election=election,
         question_form=question_form or _question_form(election),
         trustees_form=trustees_form or _trustees_form(election),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        cancellable=election.state in cancellation.CANCELLABLE,
         step=ceremony.step(db, election).value,
         digests=sorted((a.trustee, a.digest()) for a in ceremony.announcements(db, election))
         if election.state is ElectionState.CEREMONY
         else [],
-        turnout=lifecycle.turnout(db, election) if election.state is not ElectionState.DRAFT else 0,
+        turnout=lifecycle.turnout(db, election) if election.has_log else 0,
         shares=sorted(shares),
         rules={q.id: describe_rule(rule_of(q)) for q in election.questions},
         now=utcnow(),
@@ -361,6 +371,38 @@ def decrypt(election_id: int) -> Reply:
 def publish(election_id: int) -> Reply:
     """Publish the result."""
     return _lifecycle(election_id, _("The result is published."), "publish")
+
+
+@bp.route("/elections/<int:election_id>/cancel", methods=["POST"])
+@access(Access.OFFICER)
+def cancel(election_id: int) -> Reply:
+    """Cancel a vote that has not closed, with a reason; tell the members who voted."""
+    db = request_session()
+    election = _election(election_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _manage_page(election, cancel_form=form, status=400)
+    try:
+        voted = cancellation.cancel_election(
+            db,
+            current_keyring(),
+            current_settings().secret_key,
+            current_user.account,
+            election.id,
+            form.reason.data,
+            utcnow(),
+        )
+    except FieldError as error:
+        db.rollback()
+        form.add_service_error(error.field, error.message)
+        return _manage_page(election, cancel_form=form, status=400)
+    except Conflict as error:
+        db.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for(".manage", election_id=election.id))
+    cancellation.send_cancellation_notices(current_settings(), current_mailer(), voted, election)
+    flash(_("The vote is cancelled. None of its ballots will be counted."), "info")
+    return redirect(url_for(".manage", election_id=election.id))
 
 
 @bp.route("/elections/<int:election_id>/preview")

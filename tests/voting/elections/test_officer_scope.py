@@ -78,6 +78,7 @@ OFFICER_POSTS = (
     "close",
     "decrypt",
     "publish",
+    "cancel",
 )
 
 
@@ -106,6 +107,8 @@ def test_a_branch_officer_reaches_no_route_of_a_party_wide_vote(
             "tie": "rejected",
             "threshold": "2",
             "trustees": [str(a.id) for a in setup.trustee_accounts],
+            "reason": "Niet van jou.",
+            "confirm": "y",
         }
         assert client.post(path, data=data).status_code == 403, path
     db.expire_all()

@@ -1,4 +1,4 @@
-// Projector view: when a vote closes or a result is published, the page updates in place
+// Projector view: when a vote closes, is cancelled or a result is published, the page updates in place
 // (without JavaScript, it refreshes itself every 20 seconds instead). Polls a small JSON
 // document every 5 seconds; on a change it fetches the page and swaps in its <main>, and
 // says so in the live region for screen readers.
@@ -25,7 +25,7 @@
     fetch(url, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) { return response.json(); })
       .then(function (state) {
-        var now = JSON.stringify([state.closed, state.published]);
+        var now = JSON.stringify([state.closed, state.published, state.cancelled]);
         if (known !== null && now !== known) {
           return update().then(function () { known = now; });
         }
