@@ -120,6 +120,7 @@ POLICY: dict[str, Route] = {
     "elections.publish": Route("POST", "/elections/{none}/publish", OFFICERS),
     "elections.preview": Route("GET", "/elections/{none}/preview", OFFICERS),
     "elections.cancel": Route("POST", "/elections/{none}/cancel", OFFICERS),
+    "elections.copy": Route("GET", "/elections/{none}/copy", OFFICERS),
     "vote.index": Route("GET", "/vote/", signed_in()),
     "vote.ballot": Route("GET", "/vote/no-such-vote", signed_in()),
     "vote.receipt": Route("GET", "/vote/no-such-vote/receipt/X", signed_in()),

@@ -74,6 +74,7 @@ EVENT_LABELS: Final = {
     "election.ceremony-started": _l("Vote: key ceremony started"),
     "election.closed": _l("Vote: voting closed"),
     "election.complaints-closed": _l("Vote: complaints in the key ceremony settled"),
+    "election.copied": _l("Vote: copied as a new draft"),
     "election.created": _l("Vote: made"),
     "election.decrypted": _l("Vote: result decrypted"),
     "election.key-made": _l("Vote: election key made in the key ceremony"),

@@ -456,7 +456,10 @@ def _resolve_if_complete(
         key = election_key(list(by_dealer.values()), disqualified)
     except BallotsError as exc:
         raise CeremonyRefused(
-            "qualified", _l("Too few trustees are left to reach the threshold; start a new vote.")
+            "qualified",
+            _l(
+                "Too few trustees are left to reach the threshold. Cancel this vote and copy it as a new draft with other trustees."
+            ),
         ) from exc
     election.key_json = canonical_json(key.to_json()).decode()
     record_event(

@@ -177,6 +177,29 @@ class CancelForm(StembusForm):
     )
 
 
+class CopyForm(StembusForm):
+    """Copy a vote as a new draft: its name and the times, asked again (a copy never takes
+    over a time that has passed)."""
+
+    title = StringField(
+        _l("Name of the vote"),
+        validators=[DataRequired(_l("Give the vote a name.")), Length(max=200)],
+    )
+    opens_at = DateTimeLocalField(
+        _l("Voting opens at"),
+        format=TIME_FORMAT,
+        validators=[InputRequired(_l("Give the opening time."))],
+    )
+    closes_at = DateTimeLocalField(
+        _l("Voting closes at"),
+        format=TIME_FORMAT,
+        validators=[InputRequired(_l("Give the closing time."))],
+    )
+    cutoff = DateField(
+        _l("Member on or before"), validators=[InputRequired(_l("Give the cut-off date."))]
+    )
+
+
 class CheckForm(StembusForm):
     """The public check page (GET, no CSRF)."""
 

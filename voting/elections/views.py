@@ -1,9 +1,12 @@
 """Officer routes: meetings, preparing votes, the ceremony's progress, the lifecycle, and
-cancelling a vote."""
+cancelling a vote or copying one as a new draft."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,9 +15,10 @@ from wtforms import SelectChoice
 
 from ballots import TieRule
 from voting.db import request_session, utcnow
-from voting.elections import cancellation, ceremony, lifecycle, preparation
+from voting.elections import cancellation, ceremony, copying, lifecycle, preparation
 from voting.elections.forms import (
     CancelForm,
+    CopyForm,
     ElectionForm,
     MeetingForm,
     QuestionForm,
@@ -403,6 +407,65 @@ def cancel(election_id: int) -> Reply:
     cancellation.send_cancellation_notices(current_settings(), current_mailer(), voted, election)
     flash(_("The vote is cancelled. None of its ballots will be counted."), "info")
     return redirect(url_for(".manage", election_id=election.id))
+
+
+def _copy_form(source: Election) -> CopyForm:
+    """The copy form, filled in with the source's name and its times that are still ahead."""
+    zone = ZoneInfo(source.meeting.timezone)
+    now = utcnow()
+
+    def ahead(moment: dt.datetime) -> dt.datetime | None:
+        return moment.astimezone(zone).replace(tzinfo=None) if moment > now else None
+
+    return CopyForm(
+        title=_("%(title)s (copy)", title=source.title),
+        opens_at=ahead(source.opens_at),
+        closes_at=ahead(source.closes_at),
+        cutoff=source.electorate_cutoff,
+    )
+
+
+@bp.route("/elections/<int:election_id>/copy", methods=["GET", "POST"])
+@access(Access.OFFICER)
+def copy(election_id: int) -> Reply:
+    """Copy a vote (in any state) as a new draft in the same meeting."""
+    db = request_session()
+    source = _election(election_id)
+    form = CopyForm() if request.method == "POST" else _copy_form(source)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            made = copying.copy_election(
+                db,
+                current_user.account,
+                source,
+                title=form.title.data,
+                opens_local=form.opens_at.data,
+                closes_local=form.closes_at.data,
+                cutoff=form.cutoff.data,
+                now=utcnow(),
+            )
+        except (FieldError, Conflict) as error:
+            db.rollback()
+            form.add_service_error(getattr(error, "field", ""), error.message)
+            status = 400
+        else:
+            flash(
+                _(
+                    "This is a copy of “%(title)s”: a new draft. Check it, choose the trustees and start the key ceremony.",
+                    title=source.title,
+                ),
+                "info",
+            )
+            return redirect(url_for(".manage", election_id=made.id))
+    elif form.errors:
+        status = 400
+    return render_template(
+        "elections/copy.html",
+        election=source,
+        form=form,
+        rules={q.id: describe_rule(rule_of(q)) for q in source.questions},
+    ), status
 
 
 @bp.route("/elections/<int:election_id>/preview")

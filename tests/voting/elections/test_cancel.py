@@ -1,14 +1,17 @@
-"""Cancelling a vote.
+"""Cancelling a vote, and copying any vote as a new draft.
 
 An officer cancels a vote up to and including the open state, never once voting has closed
 (the ballots are counted at the meeting). A cancelled vote refuses casting, the key ceremony
-and the trustees' decryption; its log says so; the members who voted get a mail.
+and the trustees' decryption; its log says so; the members who voted get a mail. The copy is
+a draft with the same questions, rules, amendments and electorate, made by the preparation
+services, and the way on from a key ceremony that cannot finish.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from audit.log import Log, parse_head
-from ballots import canonical_json, decrypt_share
+from ballots import TieRule, canonical_json, decrypt_share
 from tests import factories
 from tests.mailsink import MailSink
 from tests.voting.concurrency import (
@@ -44,22 +47,27 @@ from tests.voting.web import csrf_from, page_token, sign_in
 from voting.accounts.models import Account, Role
 from voting.auditlog import SQLLogStore, latest_head
 from voting.db import Database, utcnow
-from voting.elections import cancellation, ceremony, lifecycle
+from voting.elections import cancellation, ceremony, copying, lifecycle, preparation
 from voting.elections.casting import NotOpen, cast_ballot
 from voting.elections.ceremony import CeremonyRefused, Step
 from voting.elections.models import (
     CastBallot,
     DecryptionShareRecord,
     Election,
+    ElectionQuestion,
     ElectionState,
+    ElectorateKind,
+    QuestionKind,
     Trustee,
 )
+from voting.elections.preparation import RuleChoice, RulePreset
 from voting.errors import Conflict, FieldError, Forbidden
 from voting.events import Event
 from voting.trustee.steps import Action, next_step
 
 NOW = factories.NOW
 REASON = "Sleutelbeheerder 3 deed niet mee; we stemmen opnieuw."
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 # ------------------------------------------------------------------ helpers
@@ -121,6 +129,36 @@ def _cancel(
     return client.post(f"/elections/{election_id}/cancel", data=data)
 
 
+def _local(moment: dt.datetime) -> str:
+    """A UTC moment as the form's wall-clock text in Amsterdam (the fixtures' meeting)."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/Amsterdam")).strftime(LOCAL_FORMAT)
+
+
+def _copy(
+    client: FlaskClient,
+    election_id: int,
+    *,
+    title: str = "Moties ALV, opnieuw",
+    opens: dt.datetime | None = None,
+    closes: dt.datetime | None = None,
+) -> TestResponse:
+    opens = opens or utcnow() + dt.timedelta(days=20)
+    closes = closes or opens + dt.timedelta(days=7)
+    page = client.get(f"/elections/{election_id}/copy").get_data(as_text=True)
+    return client.post(
+        f"/elections/{election_id}/copy",
+        data={
+            "csrf_token": csrf_from(page),
+            "title": title,
+            "opens_at": _local(opens),
+            "closes_at": _local(closes),
+            "cutoff": "2026-11-01",
+        },
+    )
+
+
 def _events(db: Session, action: str | None = None) -> list[Event]:
     statement = select(Event).order_by(Event.id)
     if action is not None:
@@ -147,6 +185,26 @@ def _branch_officer(db: Session, branch: str) -> Account:
         branch_code=branch,
         name=f"Officer {branch}",
     )
+
+
+def _shape(election: Election) -> list[tuple[object, ...]]:
+    """Everything a copy must take over from each question, in order."""
+    return [
+        (
+            q.position,
+            q.kind,
+            q.title,
+            q.text,
+            q.rule_json,
+            q.min_selections,
+            q.max_selections,
+            q.seats,
+            [(o.position, o.key, o.label) for o in q.options],
+            q.amends.position if q.amends is not None else None,
+            q.amends_paragraph,
+        )
+        for q in election.questions
+    ]
 
 
 # ------------------------------------------------------------------ cancelling
@@ -228,7 +286,7 @@ def test_a_vote_cannot_be_cancelled_once_voting_has_closed(
     events = len(_events(db))
     page = client.get(f"/elections/{election.id}/manage").get_data(as_text=True)
     assert f'action="/elections/{election.id}/cancel"' not in page
-    token = page_token(client, f"/elections/{election.id}/manage")
+    token = page_token(client, f"/elections/{election.id}/copy")
     response = client.post(
         f"/elections/{election.id}/cancel",
         data={"csrf_token": token, "reason": REASON, "confirm": "y"},
@@ -578,24 +636,361 @@ def test_the_members_who_voted_are_told_by_mail_and_nobody_else(
     assert event.details == {"state": "open", "told": 2}
 
 
-def test_a_branch_officer_cannot_cancel_a_party_wide_vote(app: Flask, db: Session) -> None:
+def test_a_branch_officer_can_neither_cancel_nor_copy_a_party_wide_vote(
+    app: Flask, db: Session
+) -> None:
     setup = make_election(db, questions=2)
     _to_state(db, setup, "ceremony")
     election = setup.election
     officer = _branch_officer(db, "groningen")
     client = officer_client(app, db, officer)
-    events = len(_events(db))
+    elections, events = _count(db, Election), len(_events(db))
     token = page_token(client, "/privacy")
-    response = client.post(
-        f"/elections/{election.id}/cancel",
-        data={"csrf_token": token, "reason": REASON, "confirm": "y"},
-    )
-    assert response.status_code == 403
+    assert client.get(f"/elections/{election.id}/copy").status_code == 403
+    for path, data in (
+        ("cancel", {"reason": REASON, "confirm": "y"}),
+        (
+            "copy",
+            {
+                "title": "Kopie",
+                "opens_at": _local(utcnow() + dt.timedelta(days=20)),
+                "closes_at": _local(utcnow() + dt.timedelta(days=27)),
+                "cutoff": "2026-11-01",
+            },
+        ),
+    ):
+        response = client.post(
+            f"/elections/{election.id}/{path}", data={"csrf_token": token, **data}
+        )
+        assert response.status_code == 403, path
     with pytest.raises(Forbidden):
         cancellation.cancel_election(
             db, setup.keyring, SECRET_KEY, officer, election.id, REASON, NOW
         )
     db.rollback()
+    with pytest.raises(Forbidden):
+        copying.copy_election(
+            db,
+            officer,
+            election,
+            title="Kopie",
+            opens_local=dt.datetime(2026, 12, 20, 10, 0),
+            closes_local=dt.datetime(2026, 12, 27, 10, 0),
+            cutoff=dt.date(2026, 11, 1),
+            now=NOW,
+        )
+    db.rollback()
     db.expire_all()
     assert db.get(Election, election.id).state is ElectionState.CEREMONY  # type: ignore[union-attr]
+    assert _count(db, Election) == elections
     assert len(_events(db)) == events
+
+
+# ------------------------------------------------------------------ copying
+
+
+def _richer_rules(db: Session, setup: Setup) -> None:
+    """Two more questions whose rules use every choice an officer has."""
+    preparation.add_question(
+        db,
+        setup.officer,
+        setup.election,
+        kind=QuestionKind.BUDGET_LINE,
+        title="Begroting: campagne",
+        text="€ 20.000 voor de campagne.",
+        rule=RuleChoice(
+            RulePreset.SIMPLE,
+            quorum_percent=20,
+            abstain_counts=True,
+            blank_counts=True,
+            tie=TieRule.CHAIR,
+            supermajority=(3, 5),
+        ),
+        now=NOW,
+    )
+    preparation.add_question(
+        db,
+        setup.officer,
+        setup.election,
+        kind=QuestionKind.MULTIPLE_CHOICE,
+        title="Waar is de volgende ALV?",
+        text="",
+        rule=RuleChoice(RulePreset.PLURALITY, blank_counts=True, tie=TieRule.LOT),
+        options=["Utrecht", "Zwolle", "Groningen"],
+        min_selections=0,
+        max_selections=2,
+        now=NOW,
+    )
+    preparation.add_question(
+        db,
+        setup.officer,
+        setup.election,
+        kind=QuestionKind.MOTION,
+        title="Statutenwijziging",
+        text="Artikel 3 vervalt.",
+        rule=RuleChoice(RulePreset.TWO_THIRDS, quorum_percent=50),
+        now=NOW,
+    )
+
+
+def test_a_copy_is_a_draft_equal_to_its_source(app: Flask, db: Session) -> None:
+    setup = make_election(db, questions=4)
+    _richer_rules(db, setup)
+    source = setup.election
+    client = officer_client(app, db, setup.officer)
+    page = client.get(f"/elections/{source.id}/copy").get_data(as_text=True)
+    assert 'value="Moties ALV (copy)"' in page
+    # The source's times are still ahead, so the form offers them.
+    assert re.search(rf'name="opens_at"[^>]*value="{_local(source.opens_at)}"', page)
+    assert 'value="2026-11-01"' in page
+
+    opens = utcnow() + dt.timedelta(days=30)
+    response = _copy(client, source.id, opens=opens)
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    copy_id = int(response.headers["Location"].split("/")[-2])
+    assert response.headers["Location"] == f"/elections/{copy_id}/manage"
+    manage = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "This is a copy of “Moties ALV”: a new draft." in manage
+    db.expire_all()
+    copy = db.get(Election, copy_id)
+    source = db.get(Election, source.id)  # type: ignore[assignment]
+    assert copy is not None
+    assert copy.id != source.id
+    assert copy.slug != source.slug
+    assert copy.meeting_id == source.meeting_id
+    assert copy.title == "Moties ALV, opnieuw"
+    assert copy.state is ElectionState.DRAFT
+    assert _shape(copy) == _shape(source)
+    assert len(copy.questions) == 7
+    amendment = next(q for q in copy.questions if q.kind is QuestionKind.AMENDMENT)
+    assert amendment.amends is not None
+    assert amendment.amends.election_id == copy.id
+    assert (amendment.amends.position, amendment.amends_paragraph) == (1, 2)
+    for name in ("electorate_kind", "electorate_branch_id", "require_second_factor", "threshold"):
+        assert getattr(copy, name) == getattr(source, name), name
+    assert copy.electorate_cutoff == dt.date(2026, 11, 1)
+    assert copy.opens_at == opens.replace(second=0, microsecond=0)
+    assert copy.trustees == []
+    assert copy.created_by_id == setup.officer.id
+    [event] = _events(db, "election.copied")
+    assert event.subject == f"election:{copy.id}"
+    assert event.details == {"source": source.id, "questions": 7}
+    # The source is untouched.
+    assert source.state is ElectionState.DRAFT
+    assert len(source.questions) == 7
+
+
+@pytest.mark.parametrize("state", ["cancelled", "published"])
+def test_a_cancelled_or_published_vote_copies_without_its_ceremony_or_ballots(
+    app: Flask, db: Session, state: str
+) -> None:
+    setup = make_election(db, questions=4)
+    if state == "published":
+        _to_state(db, setup, "published")
+    else:
+        _to_state(db, setup, "open")
+        cancellation.cancel_election(
+            db, setup.keyring, SECRET_KEY, setup.officer, setup.election.id, REASON, DURING
+        )
+    source = setup.election
+    assert source.state is ElectionState(state)
+    client = officer_client(app, db, setup.officer)
+    page = client.get(f"/elections/{source.id}/copy").get_data(as_text=True)
+    if state == "cancelled":
+        assert REASON in page
+    response = _copy(client, source.id)
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    db.expire_all()
+    copy = db.scalars(select(Election).order_by(Election.id.desc())).first()
+    assert copy is not None
+    assert copy.id != source.id
+    assert _shape(copy) == _shape(db.get(Election, source.id))  # type: ignore[arg-type]
+    assert copy.state is ElectionState.DRAFT
+    for name in (
+        "key_json",
+        "election_json",
+        "electorate_size",
+        "opened_at",
+        "closed_at",
+        "tally_json",
+        "closing_root",
+        "result_json",
+        "published_at",
+        "pseudonym_key",
+        "appeal_until",
+        "cancelled_at",
+        "cancel_reason",
+    ):
+        assert getattr(copy, name) is None, name
+    assert copy.trustees == []
+    assert db.scalar(select(func.count()).where(CastBallot.election_id == copy.id)) == 0
+    assert latest_head(db, copy.slug) is None
+
+
+def test_a_copy_asks_again_for_times_that_have_passed_and_refuses_them(
+    app: Flask, db: Session
+) -> None:
+    setup = make_election(db, questions=2)
+    source = setup.election
+    source.opens_at = utcnow() - dt.timedelta(days=10)
+    source.closes_at = utcnow() - dt.timedelta(days=3)
+    db.commit()
+    client = officer_client(app, db, setup.officer)
+    page = client.get(f"/elections/{source.id}/copy").get_data(as_text=True)
+    assert re.search(r'name="opens_at"[^>]*value=""', page)
+    assert re.search(r'name="closes_at"[^>]*value=""', page)
+    elections, events = _count(db, Election), len(_events(db))
+    response = _copy(
+        client, source.id, opens=source.opens_at, closes=utcnow() + dt.timedelta(days=3)
+    )
+    assert response.status_code == 400
+    assert "Voting cannot open in the past." in response.get_data(as_text=True)
+    response = _copy(client, source.id, title="")
+    assert response.status_code == 400
+    assert "Give the vote a name." in response.get_data(as_text=True)
+    db.expire_all()
+    assert _count(db, Election) == elections
+    assert db.scalar(select(func.count()).select_from(ElectionQuestion)) == 2
+    assert len(_events(db)) == events
+
+
+def test_a_branch_officer_copies_a_vote_of_their_own_branch(app: Flask, db: Session) -> None:
+    setup = make_election(db, questions=1)
+    officer = _branch_officer(db, "groningen")
+    branch_id = factories.branch(db, "groningen").id
+    own = preparation.create_election(
+        db,
+        officer,
+        setup.election.meeting,
+        title="Afdelingsvoorzitter Groningen",
+        opens_local=dt.datetime(2026, 12, 1, 10, 0),
+        closes_local=dt.datetime(2026, 12, 10, 19, 0),
+        electorate_kind=ElectorateKind.BRANCH,
+        branch_id=branch_id,
+        cutoff=dt.date(2026, 10, 1),
+        require_second_factor=True,
+        now=NOW,
+    )
+    preparation.add_question(
+        db,
+        officer,
+        own,
+        kind=QuestionKind.APPROVAL,
+        title="Voorzitter",
+        text="Kies een voorzitter.",
+        rule=RuleChoice(RulePreset.APPROVAL, tie=TieRule.LOT),
+        options=["Anna", "Bram"],
+        seats=1,
+        now=NOW,
+    )
+    response = _copy(officer_client(app, db, officer), own.id, title="Voorzitter, tweede ronde")
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    db.expire_all()
+    copy = db.scalars(select(Election).where(Election.title == "Voorzitter, tweede ronde")).one()
+    assert (copy.electorate_kind, copy.electorate_branch_id) == (ElectorateKind.BRANCH, branch_id)
+    assert copy.require_second_factor is True
+    assert _shape(copy) == _shape(own)
+
+
+def test_a_rule_no_choice_expresses_is_refused_rather_than_changed() -> None:
+    from ballots import Comparison, Fraction, MajorityRule, RuleKind
+
+    odd_quorum = MajorityRule(
+        RuleKind.MAJORITY, Fraction(1, 2), Comparison.MORE_THAN, TieRule.REJECTED, Fraction(1, 3)
+    )
+    with pytest.raises(Conflict, match="cannot be copied"):
+        RuleChoice.from_rule(odd_quorum)
+    more_than_60 = MajorityRule(
+        RuleKind.MAJORITY, Fraction(3, 5), Comparison.MORE_THAN, TieRule.REJECTED
+    )
+    with pytest.raises(Conflict, match="cannot be copied"):
+        RuleChoice.from_rule(more_than_60)
+
+
+# ------------------------------------------------------------------ the way out of a stuck ceremony
+
+
+def _ceremony_round(db: Session, setup: Setup, skip: frozenset[int] = frozenset()) -> None:
+    """Every trustee's tool takes its next step (as `stembus-trustee` does)."""
+    for trustee in setup.election.trustees:
+        if trustee.index in skip:
+            continue
+        step = next_step(
+            ceremony.board(db, setup.election, trustee), setup.secrets.get(trustee.index)
+        )
+        if step.secret is not None:
+            setup.secrets[trustee.index] = step.secret
+        items = step.payload if isinstance(step.payload, list) else []
+        if step.action is Action.ANNOUNCE:
+            ceremony.post_announcement(db, trustee, step.payload, NOW)  # type: ignore[arg-type]
+        elif step.action is Action.DEAL:
+            ceremony.post_shares(db, trustee, items, NOW)
+        elif step.action is Action.COMPLAIN:
+            ceremony.post_complaints(db, trustee, items, NOW)
+
+
+def test_a_ceremony_left_with_too_few_trustees_is_cancelled_copied_and_redone(
+    app: Flask, db: Session
+) -> None:
+    """Three trustees, all three needed. Trustee 3 deals trustee 1 a bad share and never
+    answers the complaint: closing the complaints would leave two qualified trustees, fewer
+    than three, so the ceremony cannot finish. The officer cancels, copies, and the copy's
+    ceremony with another trustee completes and opens."""
+    setup = make_election(db, voters=2, trustees=3, threshold=3, questions=3)
+    election = setup.election
+    ceremony.start_ceremony(db, setup.officer, election, NOW)
+    _ceremony_round(db, setup)  # everyone announces
+    _ceremony_round(db, setup, skip=frozenset({3}))  # 1 and 2 deal honestly
+    dealt = next_step(ceremony.board(db, election, election.trustees[2]), setup.secrets[3])
+    assert isinstance(dealt.payload, list)
+    shares = [dict(s) for s in dealt.payload]  # type: ignore[arg-type]
+    to_one = next(s for s in shares if s["recipient"] == 1)
+    to_one["ciphertext"] = next(s for s in shares if s["recipient"] == 2)["ciphertext"]
+    ceremony.post_shares(db, election.trustees[2], shares, NOW)  # type: ignore[arg-type]
+    _ceremony_round(db, setup)  # everyone checks; trustee 1 complains about trustee 3
+    assert ceremony.step(db, election) is Step.ANSWER
+
+    client = officer_client(app, db, setup.officer)
+    token = csrf_from(client.get(f"/elections/{election.id}/manage").get_data(as_text=True))
+    stuck = client.post(f"/elections/{election.id}/ceremony/resolve", data={"csrf_token": token})
+    assert stuck.status_code == 400
+    assert "Cancel this vote and copy it as a new draft" in stuck.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Election, election.id).state is ElectionState.CEREMONY  # type: ignore[union-attr]
+
+    assert _cancel(client, election.id).status_code == 302
+    response = _copy(client, election.id)
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    db.expire_all()
+    copy = db.get(Election, int(response.headers["Location"].split("/")[-2]))
+    assert copy is not None
+    assert copy.threshold == 3
+    newcomer = factories.account(
+        db, factories.auth_config(), roles=(Role.TRUSTEE,), name="Trustee 4"
+    )
+    chosen = [setup.trustee_accounts[0], setup.trustee_accounts[1], newcomer]
+    page = client.get(f"/elections/{copy.id}/manage").get_data(as_text=True)
+    assert re.search(r'name="threshold"[^>]*value="3"', page)
+    saved = client.post(
+        f"/elections/{copy.id}/trustees",
+        data=MultiDict(
+            [("csrf_token", csrf_from(page)), ("threshold", "3")]
+            + [("trustees", str(a.id)) for a in chosen]
+        ),
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:800]
+    started = client.post(f"/elections/{copy.id}/ceremony", data={"csrf_token": csrf_from(page)})
+    assert started.status_code == 302
+    db.expire_all()
+    copy = db.get(Election, copy.id)
+    assert copy is not None
+    assert copy.state is ElectionState.CEREMONY
+    assert sorted(t.account_id for t in copy.trustees) == sorted(a.id for a in chosen)
+    again = Setup(copy, setup.officer, chosen, setup.voters, setup.keyring)
+    run_ceremony(db, again, utcnow())
+    assert copy.state is ElectionState.READY
+    assert ceremony.key_of(copy).qualified == (1, 2, 3)
+    lifecycle.open_voting(db, setup.keyring, SECRET_KEY, setup.officer, copy, utcnow())
+    assert copy.state is ElectionState.OPEN
+    # The cancelled vote stays cancelled, its trustee 3 still without an answer.
+    assert db.get(Election, election.id).state is ElectionState.CANCELLED  # type: ignore[union-attr]

@@ -79,6 +79,7 @@ OFFICER_POSTS = (
     "decrypt",
     "publish",
     "cancel",
+    "copy",
 )
 
 
@@ -94,7 +95,7 @@ def test_a_branch_officer_reaches_no_route_of_a_party_wide_vote(
     client = officer_client(app, db, _branch_officer(db, "groningen"))
     before = _events(db)
     base = f"/elections/{election.id}"
-    for path in (f"{base}/manage", f"{base}/preview"):
+    for path in (f"{base}/manage", f"{base}/preview", f"{base}/copy"):
         assert client.get(path).status_code == 403, path
     token = page_token(client, "/privacy")
     for action in OFFICER_POSTS:
@@ -109,6 +110,9 @@ def test_a_branch_officer_reaches_no_route_of_a_party_wide_vote(
             "trustees": [str(a.id) for a in setup.trustee_accounts],
             "reason": "Niet van jou.",
             "confirm": "y",
+            "opens_at": "2026-12-20T10:00",
+            "closes_at": "2026-12-27T10:00",
+            "cutoff": "2026-11-01",
         }
         assert client.post(path, data=data).status_code == 403, path
     db.expire_all()
