@@ -577,6 +577,7 @@ def test_no_page_shows_a_result_before_the_count(site: Site, new_visitor: NewVis
         f"/meetings/{meeting}/minutes",
         f"/elections/{election}/manage",
         f"/elections/{election}/preview",
+        f"/elections/{election}/copy",
     ]
     visitors = {
         "anonymous": new_visitor(),
