@@ -15,9 +15,9 @@ from audit.history import History, label
 from audit.record import entry_name
 from audit.report import Findings
 from ballots.ceremony import Announcement
+from ballots.complaints import Complaint, ComplaintAnswer, Verdict, resolve_complaint
 from ballots.election import Election
 from ballots.errors import BallotsError
-from ballots.shares import Complaint, ComplaintAnswer, Verdict, resolve_complaint
 
 _KEY_CHECKS = ("trustee-announcement", "trustee-complaint", "electorate")
 
@@ -94,6 +94,13 @@ def _check_announcements(
         else:
             continue
         findings.add(*key_where, "trustee-announcement", detail)
+    in_key = {c.trustee for c in key.commitments}  # those without one are reported above
+    for seat in range(1, key.trustees + 1):
+        findings.covered("trustee-announcement")
+        if seat not in announced and seat not in in_key:
+            findings.add(
+                *key_where, "trustee-announcement", f"trustee {seat} has no valid announcement"
+            )
     return announced
 
 
@@ -104,11 +111,12 @@ def _check_complaints(
     key_where: tuple[str, str],
     findings: Findings,
 ) -> None:
-    """Recompute every complaint's verdict; the key's trustees must be the announced ones
-    minus the disqualified dealers ("trustee-complaint")."""
+    """Recompute every complaint's verdict; the key's trustees must be the trustees 1 … n with
+    a valid announcement, minus the disqualified dealers ("trustee-complaint")."""
     findings.covered("trustee-complaint", 0)
     disqualified: set[int] = set()
     pairs: set[tuple[int, int]] = set()
+    last = (0, 0)
     for entry in history.complaints:
         where = (entry_name(entry.index), label(entry))
         findings.covered("trustee-complaint")
@@ -132,20 +140,20 @@ def _check_complaints(
             problem = "the answer is to another complaint"
         elif pair in pairs:
             problem = f"trustee {pair[1]} complains about trustee {pair[0]} a second time"
-        elif str(resolve_complaint(dealer, complaint, answer)) != entry.verdict:
-            problem = (
-                f"the verdict is {entry.verdict}, but the answer gives "
-                f"{resolve_complaint(dealer, complaint, answer)}"
-            )
+        elif pair < last:
+            problem = "not in (dealer, complainant) order"
+        elif (verdict := resolve_complaint(dealer, complaint, answer)) != entry.verdict:
+            problem = f"the verdict is {entry.verdict}, but the answer gives {verdict}"
         else:
             problem = None
         pairs.add(pair)
+        last = max(last, pair)
         if problem is not None:
             findings.add(*where, "trustee-complaint", problem)
         if entry.verdict == Verdict.DISQUALIFIED:
             disqualified.add(complaint.dealer)
     findings.covered("trustee-complaint")
-    expected = set(announced) - disqualified
+    expected = set(range(1, election.key.trustees + 1)) - disqualified
     in_key = {c.trustee for c in election.key.commitments}
     for trustee in sorted(expected - in_key):
         findings.add(

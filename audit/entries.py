@@ -33,6 +33,7 @@ from ballots.canonical import (
     b64decode,
     parse_canonical_json,
 )
+from ballots.complaints import Verdict
 from ballots.errors import BallotsError
 from ballots.signing import SignedDocument, VerifyingKey
 
@@ -113,7 +114,7 @@ class TrusteeComplaint:
     index: int
     complaint: JSONObject
     answer: JSONObject | None
-    verdict: str
+    verdict: Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,8 +226,6 @@ _OPTIONAL: Final[dict[EntryType, frozenset[str]]] = {
     EntryType.TRUSTEE_COMPLAINT: frozenset({"answer"}),
 }
 _ENVELOPE: Final = frozenset({"index", "type", "version"})
-VERDICTS: Final = frozenset({"dismissed", "disqualified"})
-"""The verdicts of a complaint (protocol.md §I.10 step 4, `ballots.Verdict`)."""
 
 
 def parse_entry(raw: bytes, position: int, *, canonical_checked: bool = False) -> Entry:
@@ -299,14 +298,14 @@ def _election_created(obj: JSONObject, index: int, where: str) -> ElectionCreate
 
 
 def _trustee_complaint(obj: JSONObject, index: int, where: str) -> TrusteeComplaint:
-    verdict = get_str(obj, "verdict", where, InvalidEntry, ID_PATTERN)
-    if verdict not in VERDICTS:
-        raise InvalidEntry("verdict", f"{where}.verdict is not one of {sorted(VERDICTS)}")
+    text = get_str(obj, "verdict", where, InvalidEntry, ID_PATTERN)
+    if text not in {v.value for v in Verdict}:
+        raise InvalidEntry("verdict", f"{where}.verdict is not one of {[v.value for v in Verdict]}")
     return TrusteeComplaint(
         index=index,
         complaint=get_object(obj, "complaint", where, InvalidEntry),
         answer=get_object(obj, "answer", where, InvalidEntry) if "answer" in obj else None,
-        verdict=verdict,
+        verdict=Verdict(text),
     )
 
 

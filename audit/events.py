@@ -17,12 +17,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from audit.entries import RECEIPT_TYPE, VERDICTS, EntryType, receipt_body
+from audit.entries import RECEIPT_TYPE, EntryType, receipt_body
 from audit.errors import InvalidEntry
 from audit.head import timestamp_of
 from audit.shape import ID_PATTERN, PSEUDONYM_PATTERN
 from audit.store import EntryFactory
 from ballots.canonical import JSONObject, canonical_json
+from ballots.complaints import Verdict
 from ballots.signing import SigningKey, VerifyingKey, sign_document
 
 
@@ -93,19 +94,14 @@ def trustee_commitments(trustee: int, announcement: Serialisable) -> EntryFactor
 
 
 def trustee_complaint(
-    complaint: Serialisable, answer: Serialisable | None, verdict: str
+    complaint: Serialisable, answer: Serialisable | None, verdict: Verdict
 ) -> EntryFactory:
     """A complaint of the key ceremony (§I.10 step 3), the dealer's answer when it gave one
-    (step 4), and the verdict; appended after every trustee's commitments.
-
-    Raises `InvalidEntry` ("verdict") for a verdict other than "dismissed" or "disqualified".
-    """
-    if verdict not in VERDICTS:
-        raise InvalidEntry("verdict", f"a verdict is one of {sorted(VERDICTS)}")
+    (step 4), and the verdict; appended after every trustee's commitments."""
     answered: JSONObject = {} if answer is None else {"answer": answer.to_json()}
     return _factory(
         EntryType.TRUSTEE_COMPLAINT,
-        {"complaint": complaint.to_json(), "verdict": verdict, **answered},
+        {"complaint": complaint.to_json(), "verdict": verdict.value, **answered},
     )
 
 

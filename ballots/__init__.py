@@ -15,6 +15,14 @@ Typical flow: the trustees run the ceremony (`announce`, `deal_shares`, `receive
 from ballots.ballot import Ballot, max_ballot_bytes, parse_ballot
 from ballots.canonical import JSONObject, JSONValue, canonical_json, parse_canonical_json
 from ballots.ceremony import Announcement, TrusteeSecret, announce
+from ballots.complaints import (
+    Complaint,
+    ComplaintAnswer,
+    ComplaintCheck,
+    Verdict,
+    answer_complaint,
+    resolve_complaint,
+)
 from ballots.counting import Outcome, QuestionOutcome, count_election, count_question
 from ballots.decryption import DecryptionShare, decrypt_share, verify_share
 from ballots.election import Election, ElectionKey
@@ -41,17 +49,11 @@ from ballots.manifest import Amends, Manifest, Option, Question, QuestionKind, m
 from ballots.result import DecryptedTally, check_decrypted_tally, combine_shares
 from ballots.rules import Comparison, Fraction, MajorityRule, RuleKind, TieRule
 from ballots.shares import (
-    Complaint,
-    ComplaintAnswer,
-    ComplaintCheck,
     EncryptedShare,
-    Verdict,
-    answer_complaint,
     deal_shares,
     election_key,
     finish_ceremony,
     receive_shares,
-    resolve_complaint,
 )
 from ballots.signing import (
     SignedDocument,

@@ -1,23 +1,24 @@
-"""Key ceremony steps 2-5: encrypted shares, complaints and answers, the election key.
+"""Key ceremony steps 2, 3 and 5: encrypted shares, checking them, the election key.
 
-Implements docs/protocol.md §I.10 steps 2-5: trustee i sends f_i(j) to trustee j encrypted
+Implements docs/protocol.md §I.10 steps 2, 3 and 5: trustee i sends f_i(j) to trustee j encrypted
 with PyNaCl's `Box` (X25519 + XSalsa20-Poly1305, authenticated, random nonce); j checks it
-against i's Feldman commitments (Feldman, FOCS 1987) and complains when it fails; i answers by
-revealing the share, and anyone adjudicates (Gennaro, Jarecki, Krawczyk, Rabin, J. Cryptology
-2007). QUAL's commitments give the joint key K and every trustee's verification key X_j.
+against i's Feldman commitments (Feldman, FOCS 1987) and complains when it fails (the
+complaints, answers and verdicts of step 4 are ballots/complaints.py; Gennaro, Jarecki,
+Krawczyk, Rabin, J. Cryptology 2007). QUAL's commitments give the joint key K and every
+trustee's verification key X_j.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
-from typing import Final, TypeVar
+from typing import Final
 
 from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey
 
 from ballots import _fields as f
+from ballots._messages import check_context, read_message, trustee_index, wrap
 from ballots.canonical import (
     JSONObject,
     JSONValue,
@@ -27,49 +28,12 @@ from ballots.canonical import (
     parse_canonical_json,
 )
 from ballots.ceremony import Announcement, TrusteeSecret
-from ballots.election import MAX_TRUSTEES, ElectionKey
+from ballots.complaints import Complaint, ComplaintCheck, seal_complaint
+from ballots.election import ElectionKey
 from ballots.errors import BallotsError, CeremonyError
 from ballots.group import N, Point, Scalar
 
 _MAX_SHARE_MESSAGE: Final = 1024
-_T = TypeVar("_T")
-
-
-def _wrap(read: Callable[[], _T]) -> _T:
-    """Run a field reader, turning its error into a `CeremonyError` that keeps check and field."""
-    try:
-        return read()
-    except BallotsError as exc:
-        raise CeremonyError(exc.check, field=exc.field, detail=exc.detail) from exc
-
-
-def _read(value: JSONValue, name: str, keys: set[str]) -> JSONObject:
-    def read() -> JSONObject:
-        obj = f.as_object(value, field=name, required=frozenset({"version", "election_id", *keys}))
-        f.check_version(obj, field=name)
-        f.get_id(obj, "election_id", field=name)
-        return obj
-
-    return _wrap(read)
-
-
-def _index(obj: JSONObject, key: str) -> int:
-    return _wrap(lambda: f.get_int(obj, key, field=key, low=1, high=MAX_TRUSTEES))
-
-
-class ComplaintCheck(StrEnum):
-    """Why a trustee complains about a dealer's share (§I.10 step 3)."""
-
-    DECRYPT = "share-decrypt"
-    CONTEXT = "share-context"
-    COMMITMENT = "share-commitment"
-
-
-class Verdict(StrEnum):
-    """The outcome of a complaint (§I.10 step 4)."""
-
-    DISMISSED = "dismissed"
-    DISQUALIFIED = "disqualified"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,99 +58,17 @@ class EncryptedShare:
     @classmethod
     def from_json(cls, value: JSONValue) -> EncryptedShare:
         """Read an encrypted share message."""
-        obj = _read(value, "share", {"dealer", "recipient", "ciphertext"})
+        obj = read_message(value, "share", {"dealer", "recipient", "ciphertext"})
         return cls(
             str(obj["election_id"]),
-            _index(obj, "dealer"),
-            _index(obj, "recipient"),
-            _wrap(
+            trustee_index(obj, "dealer"),
+            trustee_index(obj, "recipient"),
+            wrap(
                 lambda: b64decode(
                     obj["ciphertext"], field="share.ciphertext", max_length=_MAX_SHARE_MESSAGE
                 )
             ),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Complaint:
-    """Trustee `complainant` says dealer `dealer`'s share failed `check` (§I.10 step 3)."""
-
-    election_id: str
-    dealer: int
-    complainant: int
-    check: ComplaintCheck
-
-    def to_json(self) -> JSONObject:
-        """The §I.10 complaint message."""
-        return {
-            "version": 1,
-            "election_id": self.election_id,
-            "dealer": self.dealer,
-            "complainant": self.complainant,
-            "check": self.check.value,
-        }
-
-    @classmethod
-    def from_json(cls, value: JSONValue) -> Complaint:
-        """Read a complaint."""
-        obj = _read(value, "complaint", {"dealer", "complainant", "check"})
-        check = obj["check"]
-        if not isinstance(check, str) or check not in {c.value for c in ComplaintCheck}:
-            raise CeremonyError("format", field="complaint.check")
-        return cls(
-            str(obj["election_id"]),
-            _index(obj, "dealer"),
-            _index(obj, "complainant"),
-            ComplaintCheck(check),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ComplaintAnswer:
-    """The dealer's answer: the disputed share s_dealer,complainant in the clear (§I.10 step 4)."""
-
-    election_id: str
-    dealer: int
-    complainant: int
-    share: int
-
-    def to_json(self) -> JSONObject:
-        """The §I.10 answer message."""
-        return {
-            "version": 1,
-            "election_id": self.election_id,
-            "dealer": self.dealer,
-            "complainant": self.complainant,
-            "share": b64encode(Scalar(self.share).to_bytes()),
-        }
-
-    @classmethod
-    def from_json(cls, value: JSONValue) -> ComplaintAnswer:
-        """Read an answer."""
-        obj = _read(value, "answer", {"dealer", "complainant", "share"})
-        share = _wrap(lambda: f.get_scalar(obj, "share", field="answer").value)
-        return cls(
-            str(obj["election_id"]), _index(obj, "dealer"), _index(obj, "complainant"), share
-        )
-
-
-def _check_context(
-    secret: TrusteeSecret, announcements: Sequence[Announcement]
-) -> dict[int, Announcement]:
-    """Verify every announcement and index them; all must be for this election and parameters."""
-    by_index: dict[int, Announcement] = {}
-    for a in announcements:
-        if (a.election_id, a.threshold, a.trustees) != (
-            secret.election_id,
-            secret.threshold,
-            secret.trustees,
-        ):
-            raise CeremonyError("announcement-context", trustee=a.trustee)
-        if a.trustee in by_index:
-            raise CeremonyError("announcement-duplicate", trustee=a.trustee)
-        a.verify()
-        by_index[a.trustee] = a
-    return by_index
 
 
 def _plaintext(election_id: str, dealer: int, recipient: int, share: int) -> bytes:
@@ -210,7 +92,7 @@ def deal_shares(
         CeremonyError: an announcement that fails `Announcement.verify` or does not belong to
             this ceremony (``announcement-context``, ``announcement-duplicate``).
     """
-    by_index = _check_context(secret, announcements)
+    by_index = check_context(secret, announcements)
     own = PrivateKey(secret.box_secret_key)
     out = []
     for j, a in sorted(by_index.items()):
@@ -263,7 +145,7 @@ def receive_shares(
     Returns the verified shares by dealer (this trustee's own f_i(i) included) and the
     complaints to publish.
     """
-    by_index = _check_context(secret, announcements)
+    by_index = check_context(secret, announcements)
     shares = {secret.trustee: secret.polynomial(secret.trustee)}
     complaints = []
     received = {m.dealer: m for m in messages if m.recipient == secret.trustee}
@@ -278,43 +160,8 @@ def receive_shares(
                 )
             shares[dealer] = _open_share(secret, a, message)
         except CeremonyError as exc:
-            complaints.append(
-                Complaint(secret.election_id, dealer, secret.trustee, ComplaintCheck(exc.check))
-            )
+            complaints.append(seal_complaint(secret, a, ComplaintCheck(exc.check)))
     return shares, complaints
-
-
-def answer_complaint(secret: TrusteeSecret, complaint: Complaint) -> ComplaintAnswer:
-    """Step 4, dealer side: reveal the disputed share.
-
-    Raises:
-        CeremonyError: ``complaint-context`` for a complaint about another dealer or election.
-    """
-    if (complaint.election_id, complaint.dealer) != (secret.election_id, secret.trustee):
-        raise CeremonyError("complaint-context", trustee=complaint.dealer)
-    share = secret.polynomial(complaint.complainant)
-    return ComplaintAnswer(secret.election_id, secret.trustee, complaint.complainant, share)
-
-
-def resolve_complaint(
-    dealer: Announcement, complaint: Complaint, answer: ComplaintAnswer | None
-) -> Verdict:
-    """Step 4, anyone: dismiss the complaint if the revealed share matches the commitments.
-
-    With no answer, an answer for another pair, or a share that does not match, the dealer is
-    disqualified.
-    """
-    if answer is None:
-        return Verdict.DISQUALIFIED
-    pair = (answer.election_id, answer.dealer, answer.complainant)
-    if (
-        pair != (complaint.election_id, complaint.dealer, complaint.complainant)
-        or dealer.trustee != answer.dealer
-    ):
-        return Verdict.DISQUALIFIED
-    if Point.mul_base(answer.share) != dealer.commitments.share_image(answer.complainant):
-        return Verdict.DISQUALIFIED
-    return Verdict.DISMISSED
 
 
 def election_key(

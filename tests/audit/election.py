@@ -126,7 +126,9 @@ def ceremony(
         for complaint in complaints:
             assert bad_share is not None
             answer = (
-                answer_complaint(secrets[complaint.dealer - 1], complaint) if bad_share[2] else None
+                answer_complaint(secrets[complaint.dealer - 1], announcements, complaint)
+                if bad_share[2]
+                else None
             )
             verdict = resolve_complaint(announcements[complaint.dealer - 1], complaint, answer)
             if answer is not None and verdict is Verdict.DISMISSED:
@@ -223,7 +225,7 @@ def open_election(
     for announcement in made.announcements:
         built.append(events.trustee_commitments(announcement.trustee, announcement))
     for complaint, answer, verdict in made.complaints:
-        built.append(events.trustee_complaint(complaint, answer, verdict.value))
+        built.append(events.trustee_complaint(complaint, answer, verdict))
     built.append(events.electorate_frozen(built.pseudonyms, built.tick()))
     built.append(events.officer_action("voting-opened", "officer-1", built.tick()))
     return built

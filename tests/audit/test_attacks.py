@@ -25,6 +25,8 @@ from audit.verifier import verify_record
 from ballots import (
     Announcement,
     Ballot,
+    Complaint,
+    ComplaintAnswer,
     DecryptedTally,
     EncryptedTally,
     Verdict,
@@ -42,6 +44,8 @@ from tests.audit.election import (
     LOG_KEY,
     VOTES,
     Built,
+    Ceremony,
+    Judged,
     ceremony,
     close_and_tally,
     decrypt_and_publish,
@@ -303,11 +307,72 @@ def test_a_disqualified_trustee_kept_in_the_key_is_found(tmp_path: Path) -> None
     assert _findings(report, "trustee-complaint") == [("log/00000000.json", "election-created 0")]
 
 
+def _forged_complaints(kind: str) -> list[Judged]:
+    """Complaint entries a dishonest server might log, from trustee 1's real complaint about
+    trustee 3 (dismissed by trustee 3's answer)."""
+    made = ceremony(3, 2, bad_share=(3, 1, True))
+    ((complaint, answer, verdict),) = made.complaints
+    assert answer is not None
+    second = replace(complaint, complainant=2)
+    return {
+        "unreadable": [(replace(complaint, election_id="Not An Id"), answer, verdict)],
+        "other-election": [(replace(complaint, election_id="alv-1999"), answer, verdict)],
+        "unannounced": [(replace(complaint, complainant=7), None, Verdict.DISQUALIFIED)],
+        "itself": [(replace(complaint, complainant=3), None, Verdict.DISQUALIFIED)],
+        "other-pair": [(complaint, replace(answer, complainant=2), verdict)],
+        "twice": [(complaint, answer, verdict), (complaint, answer, verdict)],
+        "order": [(second, answer_for(made, second), verdict), (complaint, answer, verdict)],
+    }[kind]
+
+
+def answer_for(made: Ceremony, complaint: Complaint) -> ComplaintAnswer:
+    """Trustee 3's true answer to `complaint` (the verifier does not check seals)."""
+    return ComplaintAnswer(
+        ELECTION_ID, 3, complaint.complainant, made.secrets[2].polynomial(complaint.complainant)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail"),
+    [
+        ("unreadable", "format"),
+        ("other-election", "of another election"),
+        ("unannounced", "without a valid announcement"),
+        ("itself", "complains about itself"),
+        ("other-pair", "the answer is to another complaint"),
+        ("twice", "a second time"),
+        ("order", "not in (dealer, complainant) order"),
+    ],
+)
+def test_a_malformed_complaint_entry_is_found(kind: str, detail: str, tmp_path: Path) -> None:
+    made = ceremony(3, 2, bad_share=(3, 1, True))
+    report = _verify(
+        open_election(made=replace(made, complaints=_forged_complaints(kind))), tmp_path
+    )
+    found = [f for f in report.findings if f.check == "trustee-complaint"]
+    assert any(detail in f.detail and f.entry.startswith("trustee-complaint") for f in found), found
+
+
+def test_a_trustee_without_an_announcement_is_found(tmp_path: Path) -> None:
+    """The server drops trustee 3's commitments from the log and makes the key without it."""
+    made = ceremony(3, 2)
+    dropped = replace(
+        made,
+        announcements=made.announcements[:2],
+        key=election_key(made.announcements, {3}),
+        secrets=made.secrets[:2],
+    )
+    report = _verify(open_election(made=dropped), tmp_path)
+    key_findings = [f.detail for f in report.findings if f.entry == "election-created 0"]
+    assert "trustee 3 has no valid announcement" in key_findings
+    assert "trustee 3 is left out of the key, but no complaint disqualifies it" in key_findings
+
+
 def test_a_complaint_entry_after_the_electorate_is_out_of_order(tmp_path: Path) -> None:
     made = ceremony(3, 2, bad_share=(3, 1, True))
     built = open_election(made=replace(made, complaints=[]))
     ((complaint, answer, verdict),) = made.complaints
-    built.append(events.trustee_complaint(complaint, answer, verdict.value))
+    built.append(events.trustee_complaint(complaint, answer, verdict))
     index = len(built.log.entries()) - 1
     assert (_log(index), f"trustee-complaint {index}") in _findings(
         _verify(built, tmp_path), "lifecycle"

@@ -23,12 +23,14 @@ from audit.entries import (
     OfficerAction,
     ResultPublished,
     TrusteeCommitments,
+    TrusteeComplaint,
     VotingClosed,
     parse_entry,
     receipt_body,
 )
 from audit.errors import InvalidEntry
 from ballots.canonical import JSONObject, canonical_json, parse_canonical_json
+from ballots.complaints import Verdict
 from ballots.errors import InvalidEncoding
 from ballots.signing import SigningKey, verify_document
 
@@ -73,6 +75,14 @@ def test_every_entry_type_round_trips() -> None:
             ElectionCreated(7, "alv-2026", {"x": 1}, KEY.verifying_key(), STAMP),
         ),
         (events.trustee_commitments(2, p), TrusteeCommitments(7, 2, {"x": 1})),
+        (
+            events.trustee_complaint(p, None, Verdict.DISQUALIFIED),
+            TrusteeComplaint(7, {"x": 1}, None, Verdict.DISQUALIFIED),
+        ),
+        (
+            events.trustee_complaint(p, Payload({"y": 2}), Verdict.DISMISSED),
+            TrusteeComplaint(7, {"x": 1}, {"y": 2}, Verdict.DISMISSED),
+        ),
         (
             events.electorate_frozen(["b", "a", "c"], NOW),
             ElectorateFrozen(7, 3, ("a", "b", "c"), STAMP),
@@ -203,6 +213,16 @@ def _valid(factory: Callable[[int], bytes]) -> dict[str, object]:
         (events.ballot_cast("e", CastPayload({}, "p"), KEY), {"receipt": {"body": {}}}, "receipt"),
         (events.ballot_cast("e", CastPayload({}, "p"), KEY), {"pseudonym": "p q"}, "format"),
         (events.ballot_superseded("p", 1, 2), {"by": "2"}, "shape"),
+        (
+            events.trustee_complaint(Payload({}), None, Verdict.DISMISSED),
+            {"verdict": "upheld"},
+            "verdict",
+        ),
+        (
+            events.trustee_complaint(Payload({}), Payload({}), Verdict.DISMISSED),
+            {"answer": []},
+            "shape",
+        ),
     ],
 )
 def test_a_malformed_field_is_refused_by_name(

@@ -93,12 +93,14 @@ def test_share_not_matching_commitments_gets_a_complaint_and_the_dealer_is_disqu
         for m in messages
     ]
     shares, complaints = receive_shares(secrets[2], announcements, messages)
-    assert complaints == [Complaint("vote-y", 1, 3, ComplaintCheck.COMMITMENT)]
+    assert [(c.election_id, c.dealer, c.complainant, c.check) for c in complaints] == [
+        ("vote-y", 1, 3, ComplaintCheck.COMMITMENT)
+    ]
     assert 1 not in shares
     complaint = _round_trip(complaints[0], Complaint)
 
     # The honest answer reveals the true share: the complaint is dismissed and trustee 3 uses it.
-    answer = _round_trip(answer_complaint(secrets[0], complaint), ComplaintAnswer)
+    answer = _round_trip(answer_complaint(secrets[0], announcements, complaint), ComplaintAnswer)
     assert resolve_complaint(announcements[0], complaint, answer) is Verdict.DISMISSED
     # A dealer that answers with the wrong share, the wrong pair, or not at all is disqualified.
     wrong = dataclasses.replace(answer, share=(answer.share + 1) % N)
@@ -143,6 +145,39 @@ def test_undecryptable_missing_or_misaddressed_shares_get_complaints() -> None:
         secrets[1], announcements, [m for m in messages if m.dealer != 3]
     )
     assert [(c.dealer, c.check) for c in complaints] == [(3, ComplaintCheck.DECRYPT)]
+
+
+def test_the_dealer_answers_only_a_complaint_sealed_by_its_complainant() -> None:
+    """The board is the server's: a complaint it made up in an honest trustee's name would,
+    once answered, reveal that trustee's share to it (k of them give the election's secret).
+    So the dealer answers only a complaint whose seal opens with the complainant's key to the
+    complaint itself (protocol.md §I.10 steps 3-4)."""
+    pairs = [announce("vote-f", i, 2, 3) for i in (1, 2, 3)]
+    secrets = [s for s, _ in pairs]
+    announcements = [a for _, a in pairs]
+    messages = [m for s in secrets for m in deal_shares(s, announcements)]
+    garbled = [
+        dataclasses.replace(m, ciphertext=m.ciphertext[:-1] + bytes([m.ciphertext[-1] ^ 1]))
+        if (m.dealer, m.recipient) == (1, 3)
+        else m
+        for m in messages
+    ]
+    _, (genuine,) = receive_shares(secrets[2], announcements, garbled)
+    assert answer_complaint(secrets[0], announcements, genuine).share == secrets[0].polynomial(3)
+    made_up = [
+        dataclasses.replace(genuine, seal=bytes(len(genuine.seal))),  # no seal at all
+        dataclasses.replace(genuine, complainant=2),  # trustee 3's seal, in trustee 2's name
+        dataclasses.replace(genuine, check=ComplaintCheck.COMMITMENT),  # another complaint
+        dataclasses.replace(genuine, seal=genuine.seal[:-1] + bytes([genuine.seal[-1] ^ 1])),
+    ]
+    for forged in made_up:
+        forged = _round_trip(forged, Complaint)
+        with pytest.raises(CeremonyError, match="complaint-seal"):
+            answer_complaint(secrets[0], announcements, forged)
+    with pytest.raises(CeremonyError, match="complaint-context"):  # trustee 3 did not announce
+        answer_complaint(secrets[0], announcements[:2], genuine)
+    with pytest.raises(CeremonyError, match="complaint-context"):  # "from" the dealer itself
+        answer_complaint(secrets[0], announcements, dataclasses.replace(genuine, complainant=1))
 
 
 def test_share_with_wrong_plaintext_context_gets_a_complaint() -> None:
@@ -215,7 +250,7 @@ def test_announcements_from_other_ceremonies_are_refused() -> None:
     with pytest.raises(CeremonyError, match="qualified"):
         election_key([])
     with pytest.raises(CeremonyError, match="complaint-context"):
-        answer_complaint(s1, Complaint("vote-r", 2, 1, ComplaintCheck.DECRYPT))
+        answer_complaint(s1, [a1, a2], Complaint("vote-r", 2, 1, ComplaintCheck.DECRYPT, b""))
 
 
 def test_finishing_needs_every_qualified_share_and_the_right_sum(ceremony: Ceremony) -> None:
@@ -293,7 +328,26 @@ def test_election_key_and_election_documents_reject_tampering(ceremony: Ceremony
         ),
         (
             Complaint,
-            {"version": 1, "election_id": "e", "dealer": 1, "complainant": 2, "check": "x"},
+            {
+                "version": 1,
+                "election_id": "e",
+                "dealer": 1,
+                "complainant": 2,
+                "check": "x",
+                "seal": "A" * 60,
+            },
+            "format",
+        ),
+        (
+            Complaint,
+            {
+                "version": 1,
+                "election_id": "e",
+                "dealer": 1,
+                "complainant": 2,
+                "check": "share-decrypt",
+                "seal": "A" * 40,  # 30 bytes: shorter than a nonce and a tag
+            },
             "format",
         ),
         (

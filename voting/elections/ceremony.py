@@ -333,15 +333,22 @@ def post_complaints(
     if trustee.checked_at is not None:
         raise CeremonyRefused("duplicate", _l("You already reported on your shares."))
     complaints: list[Complaint] = [_read("complaint", Complaint.from_json, v) for v in values]
+    seats = {t.index for t in election.trustees}
     for complaint in complaints:
         if (
             complaint.complainant != trustee.index
             or complaint.election_id != election.slug
             or complaint.dealer == trustee.index
+            or complaint.dealer not in seats
         ):
             raise CeremonyRefused(
                 "complaint-context", _l("A complaint must be yours and about another trustee.")
             )
+    if len({c.dealer for c in complaints}) != len(complaints):
+        raise CeremonyRefused(
+            "duplicate", _l("Send at most one complaint about each trustee's share.")
+        )
+    for complaint in complaints:
         _post(
             session,
             trustee,

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from ballots import (
     Announcement,
+    CeremonyError,
     Complaint,
     ComplaintAnswer,
     ElectionKey,
@@ -35,7 +36,7 @@ from voting.words import _
 
 
 class Action(StrEnum):
-    """What the tool posts next (or that it waits)."""
+    """What the tool posts next (or that it waits, is done, or must stop)."""
 
     ANNOUNCE = "announcement"
     DEAL = "shares"
@@ -44,6 +45,7 @@ class Action(StrEnum):
     CONFIRM = "confirm"
     WAIT = "wait"
     DONE = "done"
+    STOP = "stop"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,13 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
         return Next(Action.WAIT, reason=_("the officer has not started the key ceremony yet"))
     if step == "done":
         return Next(Action.DONE, reason=_("the ceremony is complete"))
+    if step == "cancelled":
+        return Next(
+            Action.STOP,
+            reason=_(
+                "the officer has cancelled this vote; the ceremony stops here (if there is a new vote, make a new token for it on the website)"
+            ),
+        )
     if secret is None:
         if step != "announce" or me.get("announced"):
             return Next(
@@ -132,17 +141,14 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
         _opened, complaints = receive_shares(secret, announcements, shares)
         return Next(Action.COMPLAIN, [c.to_json() for c in complaints])
     complaints = [Complaint.from_json(c) for c in _list(board, "complaints")]
-    answers = [ComplaintAnswer.from_json(a) for a in _list(board, "answers")]
+    answers = {
+        (a.dealer, a.complainant): a
+        for a in (ComplaintAnswer.from_json(a) for a in _list(board, "answers"))
+    }
+    opened, own = receive_shares(secret, announcements, shares)
+    _check_own_complaints(secret.trustee, complaints, own)
     if step == "answer":
-        answered = {(a.dealer, a.complainant) for a in answers}
-        mine = [
-            c
-            for c in complaints
-            if c.dealer == secret.trustee and (c.dealer, c.complainant) not in answered
-        ]
-        if not mine:
-            return Next(Action.WAIT, reason=_("waiting for answers to complaints"))
-        return Next(Action.ANSWER, [answer_complaint(secret, c).to_json() for c in mine])
+        return _answer(secret, announcements, complaints, answers)
     if step == "confirm":
         if me.get("confirmed"):
             return Next(Action.WAIT, reason=_("waiting for the other trustees to confirm"))
@@ -150,25 +156,69 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
         if raw_key is None:
             raise BoardError(_("the server's board has no election key yet"))
         key = ElectionKey.from_json(raw_key)
-        opened, _complaints = receive_shares(secret, announcements, shares)
         by_dealer = {a.trustee: a for a in announcements}
+        disqualified = set()
         for complaint in complaints:
-            if complaint.complainant != secret.trustee:
-                continue
-            answer = next(
-                (
-                    a
-                    for a in answers
-                    if (a.dealer, a.complainant) == (complaint.dealer, complaint.complainant)
-                ),
-                None,
-            )
-            if (
-                resolve_complaint(by_dealer[complaint.dealer], complaint, answer)
-                is Verdict.DISMISSED
-                and answer is not None
-            ):
+            answer = answers.get((complaint.dealer, complaint.complainant))
+            verdict = resolve_complaint(by_dealer[complaint.dealer], complaint, answer)
+            if verdict is Verdict.DISQUALIFIED:
+                disqualified.add(complaint.dealer)
+            elif complaint.complainant == secret.trustee and answer is not None:
                 opened[complaint.dealer] = answer.share
+        qualified = sorted(set(range(1, _int(board, "trustees") + 1)) - disqualified)
+        if list(key.qualified) != qualified:
+            raise BoardError(
+                _(
+                    "the server's election key is made by trustees %(key)s, but after the complaints it should be made by trustees %(expected)s: do not confirm; tell the officer and the other trustees",
+                    key=", ".join(map(str, key.qualified)),
+                    expected=", ".join(map(str, qualified)),
+                )
+            )
         finished = finish_ceremony(secret, key, opened)
         return Next(Action.CONFIRM, {"trustee": index}, finished)
     return Next(Action.WAIT, reason=_("unknown step '%(step)s'", step=step))
+
+
+def _check_own_complaints(trustee: int, board: list[Complaint], own: list[Complaint]) -> None:
+    """The board must show exactly this trustee's own complaints in its name: one it did not
+    make is the server's invention (and one it made must not go missing)."""
+    shown = sorted((c.dealer, c.check) for c in board if c.complainant == trustee)
+    made = sorted((c.dealer, c.check) for c in own)
+    if shown != made:
+        raise BoardError(
+            _(
+                "the board shows other complaints in your name than the ones you made: the server cannot be trusted with this ceremony; stop, and tell the officer and the other trustees"
+            )
+        )
+
+
+def _answer(
+    secret: TrusteeSecret,
+    announcements: list[Announcement],
+    complaints: list[Complaint],
+    answers: Mapping[tuple[int, int], ComplaintAnswer],
+) -> Next:
+    """Step 4: answer each open complaint about this trustee's shares that its complainant
+    sealed (protocol.md §I.10); a made-up one is never answered, which would reveal a share."""
+    replies: list[JSONValue] = []
+    refused: list[int] = []
+    for complaint in complaints:
+        if complaint.dealer != secret.trustee or (complaint.dealer, complaint.complainant) in (
+            answers
+        ):
+            continue
+        try:
+            replies.append(answer_complaint(secret, announcements, complaint).to_json())
+        except CeremonyError:
+            refused.append(complaint.complainant)
+    if replies:
+        return Next(Action.ANSWER, replies)
+    if refused:
+        return Next(
+            Action.WAIT,
+            reason=_(
+                "a complaint about your share in the name of trustee %(trustees)s was not made by them: it is not answered (that would reveal your share); tell the officer and the other trustees",
+                trustees=", ".join(map(str, refused)),
+            ),
+        )
+    return Next(Action.WAIT, reason=_("waiting for answers to complaints"))

@@ -15,7 +15,8 @@ from audit.entries import TrusteeComplaint, parse_entry
 from audit.log import Log
 from audit.record import write_record
 from audit.verifier import verify_record
-from ballots import TrusteeSecret
+from ballots import ComplaintCheck, TrusteeSecret, canonical_json, election_key
+from ballots.complaints import seal_complaint
 from tests import factories
 from tests.voting.elections.conftest import SECRET_KEY, Setup, make_election, officer_client
 from voting.auditlog import SQLLogStore
@@ -24,7 +25,7 @@ from voting.elections.ceremony import CeremonyRefused, Step
 from voting.elections.lifecycle import open_voting
 from voting.elections.models import ElectionState
 from voting.events import Event
-from voting.trustee.steps import Action, Next, next_step
+from voting.trustee.steps import Action, BoardError, Next, next_step
 
 NOW = factories.NOW
 
@@ -114,25 +115,21 @@ def test_an_answered_complaint_about_a_good_share_is_dismissed(db: Session, tmp_
     ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
     _round(db, setup)
     _round(db, setup)  # deal honestly
-    # Trustee 2 checks and complains about trustee 1 although the share was fine.
+    # Trustee 2 checks and complains about trustee 1 although the share was fine (a sealed
+    # complaint of its own: trustee 2 is the dishonest one here, not its tool).
     step = _next(db, setup, 2)
     assert step.action is Action.COMPLAIN
-    fake = {
-        "version": 1,
-        "election_id": setup.election.slug,
-        "dealer": 1,
-        "complainant": 2,
-        "check": "share-commitment",
-    }
-    ceremony.post_complaints(db, setup.election.trustees[1], [fake], NOW)
+    dealer = ceremony.announcements(db, setup.election)[0]
+    groundless = seal_complaint(setup.secrets[2], dealer, ComplaintCheck.COMMITMENT)
+    ceremony.post_complaints(db, setup.election.trustees[1], [groundless.to_json()], NOW)
     _round(db, setup, skip={2})  # the others check
-    _round(db, setup)  # trustee 1 answers by revealing the share
+    _round(db, setup, skip={2})  # trustee 1 answers by revealing the share
     assert setup.election.trustees[0].disqualified_at is None
     actions = db.scalars(select(Event.action).where(Event.action.like("election.%"))).all()
     assert "election.trustee-disqualified" not in actions
     assert actions.count("election.key-made") == 1
-    for _ in range(2):
-        _round(db, setup)
+    _round(db, setup, skip={2})  # trustees 1 and 3 confirm
+    ceremony.confirm(db, setup.election.trustees[1], NOW)
     assert setup.election.state is ElectionState.READY
     assert ceremony.key_of(setup.election).qualified == (1, 2, 3)
     _assert_logged_complaints(db, setup, tmp_path, [(1, 2, True, "dismissed")])
@@ -175,6 +172,45 @@ def test_messages_out_of_turn_or_for_another_seat_are_refused(db: Session) -> No
     assert isinstance(first.secret, TrusteeSecret)
 
 
+def test_a_tool_does_not_confirm_a_key_that_leaves_out_a_trustee_no_complaint_disqualifies(
+    db: Session,
+) -> None:
+    """A dishonest server makes the key from trustees 1 and 2 only, though nobody complained
+    about trustee 3; the trustees' tools refuse to confirm it."""
+    setup = make_election(db, voters=1, trustees=3, threshold=2)
+    ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
+    for _ in range(3):  # announce, deal, check: the key is made
+        _round(db, setup)
+    assert ceremony.step(db, setup.election) is Step.CONFIRM
+    honest = ceremony.key_of(setup.election)
+    assert honest.qualified == (1, 2, 3)
+    narrowed = election_key(ceremony.announcements(db, setup.election), {3})
+    setup.election.key_json = canonical_json(narrowed.to_json()).decode()
+    db.commit()
+    with pytest.raises(BoardError, match="should be made by trustees 1, 2, 3"):
+        _next(db, setup, 1)
+
+
+def test_complaints_about_a_seat_that_does_not_exist_or_twice_are_refused(db: Session) -> None:
+    """A complaint about trustee 9 of 3 would stall the ceremony when its verdict is made;
+    two about one share would break the board's uniqueness. Both are refused, nothing kept."""
+    setup = make_election(db, voters=1, trustees=3, threshold=2)
+    ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
+    _round(db, setup)  # announce
+    _round(db, setup)  # deal
+    dealer = ceremony.announcements(db, setup.election)[0]
+    real = seal_complaint(setup.secrets[2], dealer, ComplaintCheck.COMMITMENT).to_json()
+    trustee = setup.election.trustees[1]
+    with pytest.raises(CeremonyRefused, match="about another trustee"):
+        ceremony.post_complaints(db, trustee, [{**real, "dealer": 9}], NOW)
+    db.rollback()
+    with pytest.raises(CeremonyRefused, match="at most one complaint"):
+        ceremony.post_complaints(db, trustee, [real, real], NOW)
+    db.rollback()
+    assert trustee.checked_at is None
+    assert ceremony.board(db, setup.election, trustee)["complaints"] == []
+
+
 def test_the_officer_page_shows_the_announcement_digests_to_read_aloud(
     app: Flask, db: Session
 ) -> None:
@@ -191,3 +227,33 @@ def test_the_officer_page_shows_the_announcement_digests_to_read_aloud(
         digest = announcement.digest()
         grouped = " ".join(digest[i : i + 8] for i in range(0, 64, 8))
         assert grouped in page
+
+
+def test_a_complaint_the_server_makes_up_is_not_answered_and_its_trustee_stops(
+    db: Session,
+) -> None:
+    """The server (or anyone who can write to its board) posts a complaint in trustee 2's name
+    about trustee 1's share. Answering would reveal the share s_1,2 to the server; with k such
+    answers it would learn the election's secret (protocol.md §I.10 step 4)."""
+    setup = make_election(db, voters=1, trustees=3, threshold=2)
+    ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
+    _round(db, setup)  # announce
+    _round(db, setup)  # deal honestly
+    made_up = {
+        "version": 1,
+        "election_id": setup.election.slug,
+        "dealer": 1,
+        "complainant": 2,
+        "check": "share-commitment",
+        "seal": "A" * 100,
+    }
+    ceremony.post_complaints(db, setup.election.trustees[1], [made_up], NOW)
+    _round(db, setup, skip={2})  # trustees 1 and 3 check and find nothing
+    assert ceremony.step(db, setup.election) is Step.ANSWER
+    step = _next(db, setup, 1)
+    assert step.action is Action.WAIT
+    assert "trustee 2 was not made by them" in step.reason
+    assert ceremony.board(db, setup.election, setup.election.trustees[0])["answers"] == []
+    # Trustee 2's own tool sees a complaint in its name that it did not make, and stops.
+    with pytest.raises(BoardError, match="other complaints in your name"):
+        _next(db, setup, 2)

@@ -1,0 +1,60 @@
+"""Reading the key ceremony's messages, and the announcements every step starts from.
+
+Shared by docs/protocol.md §I.10 steps 2-5 (ballots/shares.py: shares; ballots/complaints.py:
+complaints and answers): the common fields of a message, trustee numbers, and the check that
+every announcement belongs to this ceremony and proves its coefficients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from ballots import _fields as f
+from ballots.canonical import JSONObject, JSONValue
+from ballots.ceremony import Announcement, TrusteeSecret
+from ballots.election import MAX_TRUSTEES
+from ballots.errors import BallotsError, CeremonyError
+
+_T = TypeVar("_T")
+
+
+def wrap(read: Callable[[], _T]) -> _T:
+    """Run a field reader, turning its error into a `CeremonyError` that keeps check and field."""
+    try:
+        return read()
+    except BallotsError as exc:
+        raise CeremonyError(exc.check, field=exc.field, detail=exc.detail) from exc
+
+
+def read_message(value: JSONValue, name: str, keys: set[str]) -> JSONObject:
+    def read() -> JSONObject:
+        obj = f.as_object(value, field=name, required=frozenset({"version", "election_id", *keys}))
+        f.check_version(obj, field=name)
+        f.get_id(obj, "election_id", field=name)
+        return obj
+
+    return wrap(read)
+
+
+def trustee_index(obj: JSONObject, key: str) -> int:
+    return wrap(lambda: f.get_int(obj, key, field=key, low=1, high=MAX_TRUSTEES))
+
+
+def check_context(
+    secret: TrusteeSecret, announcements: Sequence[Announcement]
+) -> dict[int, Announcement]:
+    """Verify every announcement and index them; all must be for this election and parameters."""
+    by_index: dict[int, Announcement] = {}
+    for a in announcements:
+        if (a.election_id, a.threshold, a.trustees) != (
+            secret.election_id,
+            secret.threshold,
+            secret.trustees,
+        ):
+            raise CeremonyError("announcement-context", trustee=a.trustee)
+        if a.trustee in by_index:
+            raise CeremonyError("announcement-duplicate", trustee=a.trustee)
+        a.verify()
+        by_index[a.trustee] = a
+    return by_index
