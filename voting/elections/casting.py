@@ -97,8 +97,11 @@ def check_open(election: Election, now: dt.datetime) -> None:
     """Refuse outside the voting period, with the times in the message.
 
     Raises:
-        NotOpen: before `opens_at`, at or after `closes_at`, or not in the open state.
+        NotOpen: cancelled, before `opens_at`, at or after `closes_at`, or not in the open
+            state.
     """
+    if election.state is ElectionState.CANCELLED:
+        raise NotOpen(_l("This vote has been cancelled."))
     if (
         election.state in {ElectionState.DRAFT, ElectionState.CEREMONY, ElectionState.READY}
         or now < election.opens_at

@@ -224,7 +224,7 @@ def open_voting(
     for announcement in sorted(announcements(session, election), key=lambda a: a.trustee):
         log.append(events.trustee_commitments(announcement.trustee, announcement))
     for complaint, answer, verdict in judged_complaints(session, election):
-        log.append(events.trustee_complaint(complaint, answer, verdict.value))
+        log.append(events.trustee_complaint(complaint, answer, verdict))
     log.append(events.electorate_frozen(pseudonyms, now))
     log.append(events.officer_action("voting-opened", f"account-{actor.id}", now))
     log.sign_head(log_key, now)

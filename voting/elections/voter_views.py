@@ -54,6 +54,8 @@ def _election(slug: str) -> Election:
         ElectionState.READY,
     }:
         raise NotFound
+    if election.state is ElectionState.CANCELLED and not election.has_log:
+        raise NotFound  # cancelled before it opened: members never saw it
     return election
 
 

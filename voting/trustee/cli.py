@@ -203,6 +203,8 @@ def ceremony(server: Server, secret_file: Path, *, wait: bool, out: list[str]) -
         if step.secret is not None:
             _save(secret_file, step.secret, passphrase)
             secret = step.secret
+        if step.action is Action.STOP:
+            raise ToolError(step.reason)
         if step.action is Action.DONE:
             out.append(_("the key ceremony is complete; keep your secret file and passphrase safe"))
             return step.action
@@ -246,13 +248,15 @@ def decrypt(
     The record is downloaded from the server, or read from `record` (one fetched another
     way, for example by a witness); either way it must end in the server's newest head.
     """
+    board = server.board()
+    slug = board.get("election_id")
+    if board.get("state") == "cancelled":
+        raise ToolError(_("this vote has been cancelled: its ballots are never decrypted"))
+    if not isinstance(slug, str) or board.get("state") != "closed":
+        raise ToolError(_("decryption starts after voting has closed"))
     secret = _load(secret_file, _passphrase(new=False))
     if secret is None:
         raise ToolError(_("%(file)s does not exist", file=secret_file))
-    board = server.board()
-    slug = board.get("election_id")
-    if not isinstance(slug, str) or board.get("state") != "closed":
-        raise ToolError(_("decryption starts after voting has closed"))
     requested = board.get("tally")
     if requested is None:
         raise ToolError(_("the server asks for no tally to decrypt"))

@@ -397,7 +397,7 @@ def test_a_cast_in_a_cancelled_vote_is_refused_and_nothing_is_stored(
     db.expire_all()
     assert _count(db, CastBallot) == ballots
     assert len(_log_entries(db, election)) == entries
-    with pytest.raises(NotOpen):
+    with pytest.raises(NotOpen, match="This vote has been cancelled"):
         cast_ballot(
             db,
             setup.keyring,
@@ -418,6 +418,22 @@ def test_a_cast_in_a_cancelled_vote_is_refused_and_nothing_is_stored(
     db.commit()
     dutch = voter.get(f"/vote/{election.slug}").get_data(as_text=True)
     assert "Deze stemming is geannuleerd." in dutch
+
+
+def test_a_vote_cancelled_before_it_opened_stays_unknown_to_members(
+    app: Flask, db: Session
+) -> None:
+    """Members never saw a vote that did not open: after cancelling, its page is a 404 (not
+    "you are not on the list", which would show its title)."""
+    setup = make_election(db, questions=1)
+    _to_state(db, setup, "ready")
+    assert _cancel(officer_client(app, db, setup.officer), setup.election.id).status_code == 302
+    voter = app.test_client()
+    sign_in(voter, setup.voters[0].member.email, factories.PASSWORD)
+    page = voter.get(f"/vote/{setup.election.slug}")
+    assert page.status_code == 404
+    assert setup.election.title not in page.get_data(as_text=True)
+    assert setup.election.title not in voter.get("/vote/").get_data(as_text=True)
 
 
 @pytest.fixture

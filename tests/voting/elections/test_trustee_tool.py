@@ -21,6 +21,7 @@ from voting import create_app
 from voting.accounts.models import Account
 from voting.db import Database
 from voting.elections import ceremony, lifecycle
+from voting.elections.cancellation import cancel_election
 from voting.elections.casting import cast_ballot
 from voting.elections.models import Election, ElectionState
 from voting.trustee import cli
@@ -367,3 +368,34 @@ def test_the_tool_speaks_dutch_unless_asked_for_english(
     with pytest.raises(SystemExit):
         main(["--language", "nl", "--help"])
     assert "het adres van Stembus" in capsys.readouterr().out
+
+
+def test_the_tool_stops_with_a_message_when_the_vote_is_cancelled(
+    served: tuple[Engine, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A trustee who runs the tool after the officer cancelled the vote is told so, and the
+    tool stops instead of waiting for a step that never comes."""
+    engine, url = served
+    with Database(engine).session() as db:
+        setup = make_election(db, voters=1, questions=1)
+        ceremony.start_ceremony(db, setup.officer, setup.election, factories.NOW)
+        tokens = _tokens(db, setup.election)
+        cancel_election(
+            db,
+            setup.keyring,
+            SECRET_KEY,
+            setup.officer,
+            setup.election.id,
+            "Opnieuw, met andere mensen.",
+            DURING,
+        )
+    args = ("--server", url, "--secret-file", str(tmp_path / "t.key"))
+    assert _run(monkeypatch, tokens[1], "ceremony", *args) == 1
+    assert "the officer has cancelled this vote" in capsys.readouterr().err
+    assert _run(monkeypatch, tokens[2], "decrypt", *args) == 1
+    assert "this vote has been cancelled: its ballots are never decrypted" in (
+        capsys.readouterr().err
+    )
