@@ -10,6 +10,7 @@ Accept-Language header of the trustee API); `stembus` renders the services' mess
 from __future__ import annotations
 
 import gettext
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
@@ -41,11 +42,24 @@ def choose(given: str | None, environ: Mapping[str, str]) -> str:
 
 
 def use(language: str) -> None:
-    """Speak `language` from now on (one of LANGUAGES; English is the catalogue's source)."""
-    _CURRENT.language = language
-    _CURRENT.words = gettext.translation(
-        "messages", TRANSLATIONS, languages=[language], fallback=True
-    )
+    """Speak `language` from now on (one of LANGUAGES; English is the catalogue's source).
+
+    Without its compiled catalogue (an installation built without `make`), the tool says so on
+    standard error and speaks English, rather than pretending to speak Dutch.
+    """
+    if language == "en":
+        _CURRENT.language, _CURRENT.words = "en", gettext.NullTranslations()
+        return
+    try:
+        words = gettext.translation("messages", TRANSLATIONS, languages=[language])
+    except OSError:
+        print(
+            f"stembus: no {language} catalogue in {TRANSLATIONS}; speaking English",
+            file=sys.stderr,
+        )
+        _CURRENT.language, _CURRENT.words = "en", gettext.NullTranslations()
+        return
+    _CURRENT.language, _CURRENT.words = language, words
 
 
 def current() -> str:

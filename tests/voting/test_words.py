@@ -1,0 +1,48 @@
+"""The command-line tools' language (voting/words.py): the catalogue is found where the package
+keeps it, and a missing one is said, not hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voting import words
+from voting.words import _
+
+
+def test_the_dutch_catalogue_is_found_next_to_the_package() -> None:
+    words.use("nl")
+    try:
+        assert words.current() == "nl"
+        assert _("database is up to date") == "de database is bijgewerkt"
+        assert _("votes closed: %(count)d", count=3) == "stemmingen gesloten: 3"
+    finally:
+        words.use("en")
+    assert _("database is up to date") == "database is up to date"
+
+
+def test_a_missing_catalogue_is_said_and_the_tools_speak_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(words, "TRANSLATIONS", tmp_path)
+    words.use("nl")
+    assert words.current() == "en"  # what the trustee tool then asks the server for
+    assert _("database is up to date") == "database is up to date"
+    assert "no nl catalogue" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("given", "environment", "chosen"),
+    [
+        (None, {}, "nl"),
+        ("en", {"STEMBUS_LANGUAGE": "nl"}, "en"),
+        (None, {"STEMBUS_LANGUAGE": "en_GB.UTF-8"}, "en"),
+        (None, {"STEMBUS_LANGUAGE": "fr"}, "nl"),
+        (None, {"LANG": "en_US.UTF-8"}, "nl"),  # the party's language, whatever the computer's
+    ],
+)
+def test_the_language_is_the_option_then_the_variable_then_dutch(
+    given: str | None, environment: dict[str, str], chosen: str
+) -> None:
+    assert words.choose(given, environment) == chosen
