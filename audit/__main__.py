@@ -84,12 +84,15 @@ def _check(args: argparse.Namespace) -> int:
     status = (
         "counted"
         if found.counted
+        else "in the log, but the vote was cancelled: no ballot counts"
+        if found.cancelled
         else "cast after voting closed"
         if found.superseded_by < 0
         else f"superseded by ballot {found.superseded_by}"
     )
     data: dict[str, object] = {
         "code": str(found.code),
+        "cancelled": found.cancelled,
         "counted": found.counted,
         "found": True,
         "head": {"root": head.root.hex(), "size": head.size, "timestamp": head.timestamp},

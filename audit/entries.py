@@ -67,6 +67,7 @@ class EntryType(StrEnum):
     BALLOT_CAST = "ballot-cast"
     BALLOT_SUPERSEDED = "ballot-superseded"
     VOTING_CLOSED = "voting-closed"
+    VOTING_CANCELLED = "voting-cancelled"
     ENCRYPTED_TALLY = "encrypted-tally"
     DECRYPTION_SHARE = "decryption-share"
     RESULT_PUBLISHED = "result-published"
@@ -148,6 +149,14 @@ class BallotSuperseded:
 
 
 @dataclass(frozen=True, slots=True)
+class VotingCancelled:
+    """The officers cancelled the vote at `at`: no ballot follows, none is ever counted."""
+
+    index: int
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
 class VotingClosed:
     """Voting closed at `at`; `counted` ballots count (one per voter who voted)."""
 
@@ -203,6 +212,7 @@ Entry = (
     | BallotCast
     | BallotSuperseded
     | VotingClosed
+    | VotingCancelled
     | EncryptedTally
     | DecryptionShare
     | ResultPublished
@@ -217,6 +227,7 @@ _FIELDS: Final[dict[EntryType, frozenset[str]]] = {
     EntryType.BALLOT_CAST: frozenset({"ballot", "pseudonym", "receipt"}),
     EntryType.BALLOT_SUPERSEDED: frozenset({"by", "pseudonym", "superseded"}),
     EntryType.VOTING_CLOSED: frozenset({"at", "counted"}),
+    EntryType.VOTING_CANCELLED: frozenset({"at"}),
     EntryType.ENCRYPTED_TALLY: frozenset({"counted", "tally"}),
     EntryType.DECRYPTION_SHARE: frozenset({"share", "trustee"}),
     EntryType.RESULT_PUBLISHED: frozenset({"at", "outcomes", "tally"}),
@@ -374,6 +385,9 @@ _READERS: Final[dict[EntryType, Callable[[JSONObject, int, str], Entry]]] = {
     EntryType.BALLOT_SUPERSEDED: _superseded,
     EntryType.VOTING_CLOSED: lambda obj, index, where: VotingClosed(
         index=index, at=_time(obj, where), counted=get_int(obj, "counted", where, InvalidEntry)
+    ),
+    EntryType.VOTING_CANCELLED: lambda obj, index, where: VotingCancelled(
+        index=index, at=_time(obj, where)
     ),
     EntryType.ENCRYPTED_TALLY: lambda obj, index, where: EncryptedTally(
         index=index,

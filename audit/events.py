@@ -167,6 +167,11 @@ def voting_closed(at: datetime, counted: int) -> EntryFactory:
     return _factory(EntryType.VOTING_CLOSED, {"at": timestamp_of(at), "counted": counted})
 
 
+def voting_cancelled(at: datetime) -> EntryFactory:
+    """The officers cancelled a vote that had opened: no ballot follows, none is counted."""
+    return _factory(EntryType.VOTING_CANCELLED, {"at": timestamp_of(at)})
+
+
 def encrypted_tally(tally: Serialisable, counted: int) -> EntryFactory:
     """The homomorphic sum of the `counted` ballots (protocol.md §I.12)."""
     return _factory(EntryType.ENCRYPTED_TALLY, {"counted": counted, "tally": tally.to_json()})

@@ -24,6 +24,7 @@ from audit.entries import (
     ResultPublished,
     TrusteeCommitments,
     TrusteeComplaint,
+    VotingCancelled,
     VotingClosed,
 )
 from audit.record import entry_name
@@ -46,6 +47,7 @@ _TYPE_NAMES: dict[type, str] = {
     BallotCast: "ballot-cast",
     BallotSuperseded: "ballot-superseded",
     VotingClosed: "voting-closed",
+    VotingCancelled: "voting-cancelled",
     EncryptedTally: "encrypted-tally",
     DecryptionShare: "decryption-share",
     ResultPublished: "result-published",
@@ -68,6 +70,7 @@ class History:
     created: ElectionCreated | None
     electorate: ElectorateFrozen | None
     closed: VotingClosed | None
+    cancelled: VotingCancelled | None
     tally: EncryptedTally | None
     shares: tuple[DecryptionShare, ...]
     result: ResultPublished | None
@@ -90,6 +93,7 @@ class History:
             created=_first(entries, ElectionCreated),
             electorate=_first(entries, ElectorateFrozen),
             closed=closed,
+            cancelled=_first(entries, VotingCancelled),
             tally=_first(entries, EncryptedTally),
             shares=tuple(e for e in entries if isinstance(e, DecryptionShare)),
             result=_first(entries, ResultPublished),
@@ -110,7 +114,7 @@ def _where(entry: Entry) -> tuple[str, str]:
 
 
 # The stages of an election's log, in order (protocol.md §II.1).
-_START, _CREATED, _COMPLAINTS, _OPEN, _CLOSED, _TALLIED, _PUBLISHED = range(7)
+_START, _CREATED, _COMPLAINTS, _OPEN, _CLOSED, _TALLIED, _PUBLISHED, _CANCELLED = range(8)
 _ALLOWED: dict[type, tuple[frozenset[int], int | None]] = {
     # entry type: (stages in which it may appear, the stage it moves to)
     ElectionCreated: (frozenset({_START}), _CREATED),
@@ -120,11 +124,12 @@ _ALLOWED: dict[type, tuple[frozenset[int], int | None]] = {
     BallotCast: (frozenset({_OPEN}), None),
     BallotSuperseded: (frozenset({_OPEN}), None),
     VotingClosed: (frozenset({_OPEN}), _CLOSED),
+    VotingCancelled: (frozenset({_OPEN}), _CANCELLED),
     EncryptedTally: (frozenset({_CLOSED}), _TALLIED),
     DecryptionShare: (frozenset({_TALLIED}), None),
     ResultPublished: (frozenset({_TALLIED}), _PUBLISHED),
     OfficerAction: (
-        frozenset({_CREATED, _COMPLAINTS, _OPEN, _CLOSED, _TALLIED, _PUBLISHED}),
+        frozenset({_CREATED, _COMPLAINTS, _OPEN, _CLOSED, _TALLIED, _PUBLISHED, _CANCELLED}),
         None,
     ),
 }
@@ -136,14 +141,15 @@ _STAGE_NAMES = (
     "closing",
     "the tally",
     "publication",
+    "the cancellation",
 )
 
 
 def check_lifecycle(history: History, findings: Findings) -> None:
-    """Check the order of events: election-created first; announcements, then complaints,
-    before the electorate is frozen; ballots only while voting is open (none after voting-closed); the tally after
-    closing; shares after the tally, one per trustee; the result after the tally; one of
-    each singleton ("lifecycle")."""
+    """Check the order of events ("lifecycle"): election-created first; announcements, then
+    complaints, before the electorate is frozen; ballots only while voting is open; voting
+    closed or cancelled once; the tally after closing; shares after the tally, one per
+    trustee; the result after the tally; after a cancellation only officer actions."""
     findings.covered("lifecycle", 0)
     stage = _START
     trustees: set[tuple[type, int]] = set()
@@ -168,7 +174,14 @@ def check_lifecycle(history: History, findings: Findings) -> None:
 
 def entry_time(entry: Entry) -> int | None:
     """The entry's `at` time (ms since the epoch, UTC), for the types that have one."""
-    timed = (ElectionCreated, ElectorateFrozen, VotingClosed, ResultPublished, OfficerAction)
+    timed = (
+        ElectionCreated,
+        ElectorateFrozen,
+        VotingClosed,
+        VotingCancelled,
+        ResultPublished,
+        OfficerAction,
+    )
     return entry.at if isinstance(entry, timed) else None
 
 

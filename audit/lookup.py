@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.entries import BallotCast, ElectionCreated, VotingClosed, parse_entry
+from audit.entries import BallotCast, ElectionCreated, VotingCancelled, VotingClosed, parse_entry
 from audit.errors import BallotNotFound, InvalidEntry, InvalidHead
 from audit.head import SignedTreeHead
 from audit.merkle import InclusionProof, MerkleTree, hash_leaf, verify_inclusion
@@ -22,7 +22,8 @@ from audit.tracking import TrackingCode
 class BallotFound:
     """Where a ballot is: its log `index`, `pseudonym`, whether it `counted` (the voter's last
     ballot before closing) and, if not, the index it was `superseded_by` (-1: cast after
-    closing); the `head` it was proven against and the verified `proof`."""
+    closing), or that the vote was `cancelled` (nothing counts); the `head` it was proven
+    against and the verified `proof`."""
 
     index: int
     code: TrackingCode
@@ -31,6 +32,7 @@ class BallotFound:
     superseded_by: int
     head: SignedTreeHead
     proof: InclusionProof
+    cancelled: bool = False
 
 
 def _final_head(record: Record, created: ElectionCreated) -> SignedTreeHead:
@@ -65,6 +67,7 @@ def find_ballot(record: Record, code: TrackingCode) -> BallotFound:
     head = _final_head(record, created)
     entries = [parse_entry(raw, i) for i, raw in enumerate(raws)]
     closed = next((e.index for e in entries if isinstance(e, VotingClosed)), len(entries))
+    cancelled = any(isinstance(e, VotingCancelled) for e in entries)
     casts = [e for e in entries if isinstance(e, BallotCast)]
     for cast in casts:
         if not code.is_code_of(leaves[cast.index]):
@@ -73,8 +76,10 @@ def find_ballot(record: Record, code: TrackingCode) -> BallotFound:
         verify_inclusion(leaves[cast.index], proof, head.head.root)
         later = [c.index for c in casts if c.pseudonym == cast.pseudonym and c.index > cast.index]
         next_cast = next((i for i in later if i < closed), -1)
-        counted = cast.index < closed and next_cast == -1
-        return BallotFound(cast.index, code, cast.pseudonym, counted, next_cast, head, proof)
+        counted = cast.index < closed and next_cast == -1 and not cancelled
+        return BallotFound(
+            cast.index, code, cast.pseudonym, counted, next_cast, head, proof, cancelled
+        )
     raise BallotNotFound("not-in-log", f"no ballot in the log has the code {code}")
 
 

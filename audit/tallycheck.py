@@ -49,6 +49,10 @@ def check_tally(
             findings.skip(check, "the election document could not be read")
         return
     entry = history.tally
+    if entry is None and history.cancelled is not None:
+        for check in TALLY_CHECKS:
+            findings.covered(check, 0)  # a cancelled vote has nothing to count (§II.8)
+        return
     if entry is None:
         for check in TALLY_CHECKS:
             findings.skip(check, "the log has no encrypted tally (has voting closed?)")

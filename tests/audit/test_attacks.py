@@ -379,6 +379,36 @@ def test_a_complaint_entry_after_the_electorate_is_out_of_order(tmp_path: Path) 
     )
 
 
+def test_a_cancelled_vote_verifies_with_nothing_to_count(tmp_path: Path) -> None:
+    built = open_election()
+    _vote_all(built)
+    built.append(events.voting_cancelled(built.tick()))
+    built.append(events.officer_action("voting-cancelled", "officer-1", built.tick()))
+    report = _verify(built, tmp_path)
+    assert report.ok, report.findings
+    items = {c.name: c.items for c in report.checks}
+    assert [items[c] for c in ("tally", "decryption-share", "threshold", "outcome")] == [0] * 4
+
+
+@pytest.mark.parametrize("after", ["ballot", "tally", "close"])
+def test_nothing_is_cast_closed_or_tallied_after_a_cancellation(after: str, tmp_path: Path) -> None:
+    """The server cancels in the log and goes on anyway: the verifier finds it."""
+    built = open_election()
+    _vote_all(built)
+    built.append(events.voting_cancelled(built.tick()))
+    if after == "ballot":
+        built.cast("v7", {"m1": ["voor"], "locatie": []})
+    elif after == "tally":
+        tally = tally_ballots(built.election, built.counted_ballots())
+        built.append(events.encrypted_tally(tally, 6))
+    else:
+        built.append(events.voting_closed(built.tick(), 6))
+    index = next(i for i, e in enumerate(built.entries()) if type(e).__name__ == "VotingCancelled")
+    found = [e for _, e in _findings(_verify(built, tmp_path), "lifecycle")]
+    assert found, "a lifecycle finding after the cancellation"
+    assert all(int(e.rsplit(" ", 1)[1]) > index for e in found)
+
+
 def _verify_with_announcements(
     built: Built, tmp_path: Path, replaced: dict[int, Announcement]
 ) -> Report:

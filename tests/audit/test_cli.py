@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from audit import events
 from audit.__main__ import main
 from audit.head import TreeHead, sign_head
 from audit.tracking import TrackingCode
 from ballots import SigningKey, canonical_json
-from tests.audit.election import LOG_KEY, Built, open_election
+from tests.audit.election import LOG_KEY, Built, open_election, write
 from tests.audit.tamper import edit, entry_file, find_entries, flip_b64, load
 
 
@@ -141,6 +142,21 @@ def test_check_proves_a_ballot_is_in_the_log(
     answer = json.loads(capsys.readouterr().out)
     assert answer["counted"] is True
     assert answer["head"]["size"] == 21
+
+
+def test_check_of_a_ballot_in_a_cancelled_vote_says_nothing_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built = open_election()
+    built.cast("v1", {"m1": ["voor"], "locatie": []})
+    built.append(events.voting_cancelled(built.tick()))
+    record = write(built, tmp_path / "record")
+    code = _code(record, 0)
+    assert main(["check", str(record), code]) == 0
+    assert "the vote was cancelled: no ballot counts" in capsys.readouterr().out
+    assert main(["check", str(record), code, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["counted"], answer["cancelled"]) == (False, True)
 
 
 def test_check_of_an_unknown_code_exits_1(

@@ -24,6 +24,7 @@ from audit.entries import (
     ResultPublished,
     TrusteeCommitments,
     TrusteeComplaint,
+    VotingCancelled,
     VotingClosed,
     parse_entry,
     receipt_body,
@@ -89,6 +90,7 @@ def test_every_entry_type_round_trips() -> None:
         ),
         (events.ballot_superseded("a", 3, 5), BallotSuperseded(7, "a", 3, 5)),
         (events.voting_closed(NOW, 12), VotingClosed(7, STAMP, 12)),
+        (events.voting_cancelled(NOW), VotingCancelled(7, STAMP)),
         (events.encrypted_tally(p, 12), EncryptedTally(7, 12, {"x": 1})),
         (events.decryption_share(3, p), DecryptionShare(7, 3, {"x": 1})),
         (

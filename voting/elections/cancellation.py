@@ -7,12 +7,11 @@ cancelled vote is final: casting, the key ceremony and the trustees' decryption 
 and closing, counting and publishing never reach it, so none of its ballots is ever counted
 or decrypted.
 
-An open vote has a public log. Its cancellation is appended there as an `officer-action`
-entry (protocol.md §II.1; action `voting-cancelled`) with a newly signed head, so anyone
-holding the record sees it. protocol.md defines no entry type with the meaning "no ballot
-may follow and nothing is tallied", so the verifier cannot enforce that; the service does.
-The reason is free text and stays out of the log (it is on the vote's pages and in the
-event table).
+An open vote has a public log. Its cancellation is appended there as a `voting-cancelled`
+entry, and the officer's `officer-action` (protocol.md §II.1), with a newly signed head: the
+verifier then refuses any ballot, tally or share after it, and the record of the cancelled
+vote verifies with nothing to count. The reason is free text and stays out of the log (it is
+on the vote's pages and in the event table).
 
 Members who cast a ballot in a cancelled open vote get an e-mail (`send_cancellation_notices`)
 that names the vote, the time and the reason, never a choice.
@@ -102,6 +101,7 @@ def cancel_election(
     voted = voters_who_cast(session, secret_key, election)
     if election.has_log:
         log, log_key = election_log(session, keyring, election, now)
+        log.append(events.voting_cancelled(now))
         log.append(events.officer_action(LOG_ACTION, f"account-{actor.id}", now))
         log.sign_head(log_key, now)
     if election.pseudonym_key is not None:

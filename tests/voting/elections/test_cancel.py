@@ -24,6 +24,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from audit.log import Log, parse_head
+from audit.record import write_record
+from audit.verifier import verify_record
 from ballots import TieRule, canonical_json, decrypt_share
 from tests import factories
 from tests.mailsink import MailSink
@@ -211,7 +213,9 @@ def _shape(election: Election) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("state", ["draft", "ceremony", "ready", "open"])
-def test_an_officer_cancels_a_vote_that_has_not_closed(app: Flask, db: Session, state: str) -> None:
+def test_an_officer_cancels_a_vote_that_has_not_closed(
+    app: Flask, db: Session, state: str, tmp_path: Path
+) -> None:
     setup = make_election(db, questions=2)
     _to_state(db, setup, state)
     election = setup.election
@@ -251,7 +255,8 @@ def test_an_officer_cancels_a_vote_that_has_not_closed(app: Flask, db: Session, 
     if state == "open":
         # The log shows the cancellation to anyone holding the record, under a new head.
         entries = _log_entries(db, election)
-        assert len(entries) == size_before + 1
+        assert len(entries) == size_before + 2
+        assert entries[-2]["type"] == "voting-cancelled"
         assert entries[-1]["type"] == "officer-action"
         assert entries[-1]["action"] == "voting-cancelled"
         assert entries[-1]["officer"] == f"account-{setup.officer.id}"
@@ -259,6 +264,12 @@ def test_an_officer_cancels_a_vote_that_has_not_closed(app: Flask, db: Session, 
         raw = latest_head(db, election.slug)
         assert raw is not None
         assert parse_head(raw).head.size == len(entries)
+        # The record of the cancelled vote verifies: everything holds, nothing is to count.
+        record = tmp_path / "record"
+        write_record(record, Log(SQLLogStore(db, election.slug), election.slug))
+        report = verify_record(record, workers=1)
+        assert report.ok, report.findings
+        assert {c.name: c.items for c in report.checks}["tally"] == 0
         assert audit.status_code == 200
         assert REASON in audit.get_data(as_text=True)
         assert election.title in projector
