@@ -56,6 +56,9 @@ EVENT_LABELS: Final = {
     "consensus.answered": _l("Consensus: objection or question answered"),
     "consensus.decided": _l("Consensus: decision recorded"),
     "consensus.fallback-closed": _l("Consensus: fallback vote closed"),
+    "consensus.fallback-cancelled": _l(
+        "Consensus: secret fallback vote ended, its election was cancelled"
+    ),
     "consensus.fallback-opened": _l("Consensus: fallback vote opened"),
     "consensus.group-changed": _l("Consensus: group changed"),
     "consensus.group-created": _l("Consensus: group made"),

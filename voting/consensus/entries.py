@@ -39,6 +39,7 @@ class EntryType(StrEnum):
     ANSWER = "consensus-answer"
     FALLBACK_OPENED = "consensus-fallback-opened"
     FALLBACK_CLOSED = "consensus-fallback-closed"
+    FALLBACK_CANCELLED = "consensus-fallback-cancelled"
     OUTCOME = "consensus-outcome"
     REASON_HIDDEN = "consensus-reason-hidden"
 

@@ -13,7 +13,10 @@ electorate), with one motion — the proposal's newest version — under the sta
 supermajority and the group's minimum participation as quorum, closing at the deadline.
 The Partijraad's trustees hold its key: the ceremony starts at once, an election officer
 opens voting when it is complete, and the trustees decrypt after closing. When the result
-is published, `close_fallback` reads the counts and the outcome from it.
+is published, `close_fallback` reads the counts and the outcome from it. When the officers
+cancel that election (a key ceremony that cannot finish, say), the fallback vote ends at once
+without a result: the proposal is back where the last round left it, for the facilitator to
+record the outcome or to propose again.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from audit.head import timestamp_of
@@ -336,10 +339,14 @@ def close_fallback(session: Session, proposal_id: int, keyring: Keyring, now: dt
     """Count the fallback vote once its deadline has passed; True when this call counted it
     (False before the deadline, or when another process already did)."""
     vote = lock_fallback(session, proposal_id)
-    if not vote.is_open or now < vote.deadline:
+    cancelled = _cancelled_election(vote)
+    if not vote.is_open or (now < vote.deadline and cancelled is None):
         session.commit()  # releases the lock
         return False
     proposal = vote.proposal
+    if cancelled is not None:
+        _end_without_result(session, keyring, vote, cancelled, now)
+        return True
     if vote.mode is FallbackMode.SECRET:
         from_election = _close_from_election(vote)
         if from_election is None:  # counted at the meeting, not yet published
@@ -397,12 +404,46 @@ def close_fallback(session: Session, proposal_id: int, keyring: Keyring, now: dt
     return True
 
 
+def _cancelled_election(vote: FallbackVote) -> dt.datetime | None:
+    """When the secret fallback vote's election was cancelled: the time, else None."""
+    election = vote.election
+    if election is None or election.state is not ElectionState.CANCELLED:
+        return None
+    return election.cancelled_at
+
+
+def _end_without_result(
+    session: Session, keyring: Keyring, vote: FallbackVote, at: dt.datetime, now: dt.datetime
+) -> None:
+    """Close a secret fallback vote whose election was cancelled: no counts, no outcome."""
+    proposal = vote.proposal
+    vote.closed_at = at
+    entries.append_signed(
+        session,
+        keyring,
+        proposal.group.log_id,
+        entries.entry(EntryType.FALLBACK_CANCELLED, at, {"proposal": proposal.id}),
+        now,
+    )
+    record_event(
+        session,
+        action="consensus.fallback-cancelled",
+        actor_id=None,
+        now=now,
+        subject=f"consensus-proposal:{proposal.id}",
+    )
+    session.commit()
+
+
 def close_due_fallbacks(
     session: Session, keyring: Keyring, now: dt.datetime, proposal_id: int | None = None
 ) -> list[int]:
-    """Count every open fallback vote whose deadline has passed; returns their proposals."""
+    """Count every open fallback vote whose deadline has passed, and end every one whose
+    secret election was cancelled; returns their proposals."""
+    cancelled = select(Election.id).where(Election.state == ElectionState.CANCELLED)
     statement = select(FallbackVote.proposal_id).where(
-        FallbackVote.closed_at.is_(None), FallbackVote.deadline <= now
+        FallbackVote.closed_at.is_(None),
+        or_(FallbackVote.deadline <= now, FallbackVote.election_id.in_(cancelled)),
     )
     if proposal_id is not None:
         statement = statement.where(FallbackVote.proposal_id == proposal_id)

@@ -4,13 +4,16 @@ the stated supermajority, and the secret mode, which is an election of the group
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.voting.consensus import arrange
 from tests.voting.consensus.arrange import KEYRING, WEEK
+from tests.voting.web import sign_in
 from voting.consensus import fallback, proposals
 from voting.consensus.fallback import VoteClosed
 from voting.consensus.models import (
@@ -269,3 +272,59 @@ def test_member_added_after_the_vote_started_cannot_vote_and_counting_waits(db: 
     assert decided.outcome is Outcome.REJECTED_BY_VOTE  # nobody voted
     with pytest.raises(Conflict, match="closed"):
         _start(db, facilitator, proposal, vote.deadline)
+
+
+def test_a_secret_fallback_whose_election_is_cancelled_ends_without_a_result(
+    app: Flask, db: Session
+) -> None:
+    """The officers cancel the secret vote's election (its ceremony could not finish): the
+    fallback vote ends at the next run, before its deadline, with no counts; the group's log
+    says so, and the proposal is back where its last round left it."""
+    from tests import factories
+    from voting.accounts.models import Role
+    from voting.auditlog import AuditLogEntry
+    from voting.consensus.entries import EntryType
+    from voting.elections.cancellation import cancel_election
+    from voting.elections.models import ElectionState
+
+    for _ in range(3):
+        factories.account(db, factories.auth_config(), roles=(Role.TRUSTEE,))
+    officer = factories.account(db, factories.auth_config(), roles=(Role.OFFICER,))
+    facilitator, _others, proposal, later = _blocked(db, members=4, fallback=FallbackMode.SECRET)
+    vote = _start(db, facilitator, proposal, later)
+    assert vote.election is not None
+    assert fallback.close_due_fallbacks(db, KEYRING, later) == []  # nothing is due yet
+    cancel_election(
+        db,
+        KEYRING,
+        arrange.SECRET,
+        officer,
+        vote.election.id,
+        "Te weinig sleutelbeheerders.",
+        later,
+    )
+    assert vote.election.state is ElectionState.CANCELLED
+    assert later < vote.deadline
+    assert fallback.close_due_fallbacks(db, KEYRING, later) == [proposal.id]
+    db.refresh(vote)
+    assert not vote.is_open
+    assert (vote.yes, vote.no, vote.abstain, vote.adopted) == (None, None, None, None)
+    last = db.scalars(
+        select(AuditLogEntry.entry)
+        .where(AuditLogEntry.log_id == proposal.group.log_id)
+        .order_by(AuditLogEntry.index.desc())
+    ).first()
+    assert last is not None
+    assert json.loads(bytes(last))["type"] == EntryType.FALLBACK_CANCELLED
+    assert proposals.outcome_of(db, proposal) is Outcome.NO_CONSENSUS
+    assert decision_record(db, facilitator, proposal.id).fallback is vote
+    client = app.test_client()
+    sign_in(client, facilitator.member.email, factories.PASSWORD)
+    for path in (
+        f"/consensus/proposals/{proposal.id}",
+        f"/consensus/proposals/{proposal.id}/record",
+    ):
+        page = client.get(path).get_data(as_text=True)
+        assert "The secret vote was cancelled, so the fallback vote has no result" in page
+        assert "Te weinig sleutelbeheerders." in page
+    assert fallback.close_due_fallbacks(db, KEYRING, later) == []  # once
