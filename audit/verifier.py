@@ -11,10 +11,11 @@ verification steps and Belenios' auditor checks as models of completeness.
 3. the views against the log ("record-views");
 4. the heads: shape, signature, log id, size and time, roots, the final head, and any witness
    heads (audit/consistency.py);
-5. the election: its document, the trustees' announcements, the electorate's size
-   (audit/electioncheck.py);
+5. the election: its document, the trustees' announcements, the key ceremony's complaints
+   and who they leave to make the key, the electorate's size (audit/electioncheck.py);
 6. every ballot: proofs, receipt, pseudonym, copies, in parallel chunks (audit/ballotcheck.py);
-7. the tally, the decryption shares, the decryption and the outcomes (audit/tallycheck.py).
+7. the tally, the decryption shares, the decryption and the outcomes (audit/tallycheck.py);
+   a cancelled vote has none of these, and they hold with nothing to count.
 
 Each check declares itself first, so one that cannot run (say, no tally yet) is reported
 with its reason and counts as a finding.
