@@ -23,9 +23,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Final
 
-from flask import render_template
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +30,7 @@ from sqlalchemy.orm import Session
 from audit import events
 from voting.accounts.models import Account
 from voting.config import Settings
+from voting.elections.confirmations import member_mail
 from voting.elections.lifecycle import (
     APPEAL_PERIOD,
     election_log,
@@ -49,9 +47,8 @@ from voting.elections.models import (
 from voting.elections.preparation import require_manager
 from voting.errors import Conflict, FieldError
 from voting.events import record_event
-from voting.i18n import format_local
 from voting.keys import Keyring
-from voting.mail import Mailer, compose, send_later
+from voting.mail import Mailer, send_later
 
 CANCELLABLE: Final = frozenset(
     {ElectionState.DRAFT, ElectionState.CEREMONY, ElectionState.READY, ElectionState.OPEN}
@@ -158,19 +155,18 @@ def send_cancellation_notices(
     own language and time zone. The mail names the vote, the time and the reason only."""
     if election.cancelled_at is None or election.cancel_reason is None:
         raise Conflict(_l("This vote has not been cancelled."))
-    messages = []
-    for account in accounts:
-        member = account.member
-        locale = account.locale or settings.default_locale
-        with force_locale(locale):
-            body = render_template(
-                "mail/vote_cancelled.txt",
-                name=member.name,
-                title=election.title,
-                at=format_local(election.cancelled_at, member.timezone, locale),
-                reason=election.cancel_reason,
-            )
-            subject = _("Vote cancelled: %(title)s", title=election.title)
-        messages.append(compose(settings, to=member.email, subject=subject, body=body))
+    subject = _l("Vote cancelled: %(title)s", title=election.title)
+    messages = [
+        member_mail(
+            settings,
+            account,
+            election,
+            election.cancelled_at,
+            "mail/vote_cancelled.txt",
+            subject,
+            reason=election.cancel_reason,
+        )
+        for account in accounts
+    ]
     if messages:
         send_later(mailer, messages)

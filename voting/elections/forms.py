@@ -48,8 +48,9 @@ class MeetingForm(StembusForm):
     online = BooleanField(_l("Members can also take part online"))
 
 
-class ElectionForm(StembusForm):
-    """A new vote under a meeting."""
+class _VoteTimesForm(StembusForm):
+    """The name and voting times of a vote, and the cut-off date of membership: what a new
+    vote and a copy both ask."""
 
     title = StringField(
         _l("Name of the vote"),
@@ -65,6 +66,14 @@ class ElectionForm(StembusForm):
         format=TIME_FORMAT,
         validators=[InputRequired(_l("Give the closing time."))],
     )
+    cutoff = DateField(
+        _l("Member on or before"), validators=[InputRequired(_l("Give the cut-off date."))]
+    )
+
+
+class ElectionForm(_VoteTimesForm):
+    """A new vote under a meeting."""
+
     electorate = SelectField(
         _l("Who may vote"),
         choices=[
@@ -74,9 +83,6 @@ class ElectionForm(StembusForm):
         ],
     )
     branch = SelectField(_l("Branch (if one branch votes)"), coerce=str, validators=[Optional()])
-    cutoff = DateField(
-        _l("Member on or before"), validators=[InputRequired(_l("Give the cut-off date."))]
-    )
     require_second_factor = BooleanField(_l("Voters must use the second step"))
 
 
@@ -177,27 +183,9 @@ class CancelForm(StembusForm):
     )
 
 
-class CopyForm(StembusForm):
+class CopyForm(_VoteTimesForm):
     """Copy a vote as a new draft: its name and the times, asked again (a copy never takes
     over a time that has passed)."""
-
-    title = StringField(
-        _l("Name of the vote"),
-        validators=[DataRequired(_l("Give the vote a name.")), Length(max=200)],
-    )
-    opens_at = DateTimeLocalField(
-        _l("Voting opens at"),
-        format=TIME_FORMAT,
-        validators=[InputRequired(_l("Give the opening time."))],
-    )
-    closes_at = DateTimeLocalField(
-        _l("Voting closes at"),
-        format=TIME_FORMAT,
-        validators=[InputRequired(_l("Give the closing time."))],
-    )
-    cutoff = DateField(
-        _l("Member on or before"), validators=[InputRequired(_l("Give the cut-off date."))]
-    )
 
 
 class CheckForm(StembusForm):
