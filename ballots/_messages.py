@@ -8,7 +8,7 @@ every announcement belongs to this ceremony and proves its coefficients.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from ballots import _fields as f
 from ballots.canonical import JSONObject, JSONValue
@@ -27,9 +27,22 @@ def wrap(read: Callable[[], _T]) -> _T:
         raise CeremonyError(exc.check, field=exc.field, detail=exc.detail) from exc
 
 
-def read_message(value: JSONValue, name: str, keys: set[str]) -> JSONObject:
+MAX_SHARE_MESSAGE: Final = 1024
+"""The most bytes of a share message's ciphertext (§I.10 step 2)."""
+
+
+def read_message(
+    value: JSONValue, name: str, keys: set[str], optional: frozenset[str] = frozenset()
+) -> JSONObject:
+    """A ceremony message's object with `keys` (and maybe `optional`), version 1, its id."""
+
     def read() -> JSONObject:
-        obj = f.as_object(value, field=name, required=frozenset({"version", "election_id", *keys}))
+        obj = f.as_object(
+            value,
+            field=name,
+            required=frozenset({"version", "election_id", *keys}),
+            optional=optional,
+        )
         f.check_version(obj, field=name)
         f.get_id(obj, "election_id", field=name)
         return obj

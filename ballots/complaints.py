@@ -18,7 +18,13 @@ from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey
 
 from ballots import _fields as f
-from ballots._messages import check_context, read_message, trustee_index, wrap
+from ballots._messages import (
+    MAX_SHARE_MESSAGE,
+    check_context,
+    read_message,
+    trustee_index,
+    wrap,
+)
 from ballots.canonical import JSONObject, JSONValue, b64decode, b64encode, canonical_json
 from ballots.ceremony import Announcement, TrusteeSecret
 from ballots.errors import CeremonyError
@@ -26,7 +32,7 @@ from ballots.group import Point, Scalar
 
 _MIN_SEAL_BYTES: Final = Box.NONCE_SIZE + 16
 """A seal holds the nonce, Poly1305's 16-byte tag and the body (§I.10 step 3)."""
-_MAX_SEAL_BYTES: Final = _MIN_SEAL_BYTES + 512
+_MAX_SEAL_BYTES: Final = _MIN_SEAL_BYTES + 2048
 
 
 class ComplaintCheck(StrEnum):
@@ -48,43 +54,45 @@ class Verdict(StrEnum):
 class Complaint:
     """Trustee `complainant` says dealer `dealer`'s share failed `check` (§I.10 step 3).
 
-    `seal` is `Box(b_complainant, B_dealer).encrypt(body())`: it proves the complaint to the
-    dealer, who answers only a complaint whose seal opens to its body (`answer_complaint`).
+    `received` is the share message's ciphertext as the complainant received it (None when
+    none arrived). `seal` is `Box(b_complainant, B_dealer).encrypt(body())`: it proves the
+    complaint to the dealer. The dealer answers only a complaint whose seal opens to its body
+    and whose `received` opens with the dealer's own key pair (`answer_complaint`).
     """
 
     election_id: str
     dealer: int
     complainant: int
     check: ComplaintCheck
+    received: bytes | None
     seal: bytes
 
-    def body(self) -> bytes:
-        """The canonical JSON the seal encrypts: the complaint without its seal."""
-        return canonical_json(
-            {
-                "version": 1,
-                "election_id": self.election_id,
-                "dealer": self.dealer,
-                "complainant": self.complainant,
-                "check": self.check.value,
-            }
-        )
-
-    def to_json(self) -> JSONObject:
-        """The §I.10 complaint message."""
-        return {
+    def _fields(self) -> dict[str, JSONValue]:
+        fields: dict[str, JSONValue] = {
             "version": 1,
             "election_id": self.election_id,
             "dealer": self.dealer,
             "complainant": self.complainant,
             "check": self.check.value,
-            "seal": b64encode(self.seal),
         }
+        if self.received is not None:
+            fields["received"] = b64encode(self.received)
+        return fields
+
+    def body(self) -> bytes:
+        """The canonical JSON the seal encrypts: the complaint without its seal."""
+        return canonical_json(self._fields())
+
+    def to_json(self) -> JSONObject:
+        """The §I.10 complaint message."""
+        return {**self._fields(), "seal": b64encode(self.seal)}
 
     @classmethod
     def from_json(cls, value: JSONValue) -> Complaint:
         """Read a complaint (its seal is checked only by the dealer, `answer_complaint`)."""
-        obj = read_message(value, "complaint", {"dealer", "complainant", "check", "seal"})
+        obj = read_message(
+            value, "complaint", {"dealer", "complainant", "check", "seal"}, frozenset({"received"})
+        )
         check = obj["check"]
         if not isinstance(check, str) or check not in {c.value for c in ComplaintCheck}:
             raise CeremonyError("format", field="complaint.check")
@@ -93,11 +101,19 @@ class Complaint:
         )
         if len(seal) < _MIN_SEAL_BYTES:
             raise CeremonyError("format", field="complaint.seal")
+        received = None
+        if "received" in obj:
+            received = wrap(
+                lambda: b64decode(
+                    obj["received"], field="complaint.received", max_length=MAX_SHARE_MESSAGE
+                )
+            )
         return cls(
             str(obj["election_id"]),
             trustee_index(obj, "dealer"),
             trustee_index(obj, "complainant"),
             ComplaintCheck(check),
+            received,
             seal,
         )
 
@@ -134,9 +150,15 @@ class ComplaintAnswer:
         )
 
 
-def seal_complaint(secret: TrusteeSecret, dealer: Announcement, check: ComplaintCheck) -> Complaint:
-    """This trustee's complaint about `dealer`, sealed to the dealer (§I.10 step 3)."""
-    unsealed = Complaint(secret.election_id, dealer.trustee, secret.trustee, check, b"")
+def seal_complaint(
+    secret: TrusteeSecret,
+    dealer: Announcement,
+    check: ComplaintCheck,
+    received: bytes | None,
+) -> Complaint:
+    """This trustee's complaint about `dealer`'s share message `received` (None when none
+    arrived), sealed to the dealer (§I.10 step 3)."""
+    unsealed = Complaint(secret.election_id, dealer.trustee, secret.trustee, check, received, b"")
     box = Box(PrivateKey(secret.box_secret_key), PublicKey(dealer.box_key))
     return replace(unsealed, seal=bytes(box.encrypt(unsealed.body())))
 
@@ -150,7 +172,10 @@ def answer_complaint(
         CeremonyError: ``complaint-context`` for a complaint about another dealer or election,
             or by a trustee who did not announce; ``complaint-seal`` when the seal does not
             open to the complaint with the complainant's announced key (a complaint the
-            server made up: answering it would reveal the share to the server).
+            server made up); ``complaint-share`` when the share message complained about is
+            missing or does not open with this dealer's key pair with the complainant (the
+            server dropped or changed what this dealer sent). Answering either would reveal
+            the share to the server.
     """
     if (complaint.election_id, complaint.dealer) != (secret.election_id, secret.trustee):
         raise CeremonyError("complaint-context", trustee=complaint.dealer)
@@ -165,6 +190,12 @@ def answer_complaint(
         raise CeremonyError("complaint-seal", trustee=complaint.complainant) from None
     if opened != complaint.body():
         raise CeremonyError("complaint-seal", trustee=complaint.complainant)
+    if complaint.received is None:
+        raise CeremonyError("complaint-share", trustee=complaint.complainant)
+    try:
+        box.decrypt(complaint.received)  # made by this dealer (or by the complainant)
+    except CryptoError:
+        raise CeremonyError("complaint-share", trustee=complaint.complainant) from None
     share = secret.polynomial(complaint.complainant)
     return ComplaintAnswer(secret.election_id, secret.trustee, complaint.complainant, share)
 

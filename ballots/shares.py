@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Final
 
 from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey
 
 from ballots import _fields as f
-from ballots._messages import check_context, read_message, trustee_index, wrap
+from ballots._messages import MAX_SHARE_MESSAGE, check_context, read_message, trustee_index, wrap
 from ballots.canonical import (
     JSONObject,
     JSONValue,
@@ -32,8 +31,6 @@ from ballots.complaints import Complaint, ComplaintCheck, seal_complaint
 from ballots.election import ElectionKey
 from ballots.errors import BallotsError, CeremonyError
 from ballots.group import N, Point, Scalar
-
-_MAX_SHARE_MESSAGE: Final = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +62,7 @@ class EncryptedShare:
             trustee_index(obj, "recipient"),
             wrap(
                 lambda: b64decode(
-                    obj["ciphertext"], field="share.ciphertext", max_length=_MAX_SHARE_MESSAGE
+                    obj["ciphertext"], field="share.ciphertext", max_length=MAX_SHARE_MESSAGE
                 )
             ),
         )
@@ -123,7 +120,7 @@ def _open_share(secret: TrusteeSecret, dealer: Announcement, message: EncryptedS
         raise CeremonyError(ComplaintCheck.DECRYPT.value, trustee=where) from None
     try:
         obj = f.as_object(
-            parse_canonical_json(plain, max_bytes=_MAX_SHARE_MESSAGE),
+            parse_canonical_json(plain, max_bytes=MAX_SHARE_MESSAGE),
             field="share",
             required=frozenset({"version", "election_id", "dealer", "recipient", "share"}),
         )
@@ -160,7 +157,8 @@ def receive_shares(
                 )
             shares[dealer] = _open_share(secret, a, message)
         except CeremonyError as exc:
-            complaints.append(seal_complaint(secret, a, ComplaintCheck(exc.check)))
+            sent = message.ciphertext if message is not None else None
+            complaints.append(seal_complaint(secret, a, ComplaintCheck(exc.check), sent))
     return shares, complaints
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from nacl.public import Box, PrivateKey, PublicKey
+
 from audit import events
 from audit.entries import BallotCast, parse_entry
 from audit.log import Appended, Log
@@ -55,6 +57,8 @@ from ballots import (
     text_sha256,
     validate_ballot,
 )
+from ballots.group import N
+from ballots.shares import _plaintext
 
 ELECTION_ID = "alv-2026"
 START = datetime(2026, 11, 14, 9, 0, tzinfo=UTC)
@@ -103,17 +107,19 @@ def ceremony(
     trustees: int, threshold: int, *, bad_share: tuple[int, int, bool] | None = None
 ) -> Ceremony:
     """Run the whole key ceremony. With `bad_share` = (dealer, recipient, answered), the
-    dealer's share for the recipient is garbled (the recipient complains); the dealer answers
-    the complaint with the right share, or not at all and is disqualified."""
+    dealer sends the recipient a wrong share (the recipient complains); the dealer answers the
+    complaint with the right share, or not at all and is disqualified."""
     pairs = [announce(ELECTION_ID, i, threshold, trustees) for i in range(1, trustees + 1)]
     secrets = [s for s, _ in pairs]
     announcements = [a for _, a in pairs]
     messages = [m for s in secrets for m in deal_shares(s, announcements)]
     if bad_share is not None:
         dealer, recipient, _ = bad_share
-        other = next(m for m in messages if m.dealer == dealer and m.recipient != recipient)
+        cheat = secrets[dealer - 1]
+        wrong = _plaintext(ELECTION_ID, dealer, recipient, (cheat.polynomial(recipient) + 1) % N)
+        box = Box(PrivateKey(cheat.box_secret_key), PublicKey(announcements[recipient - 1].box_key))
         messages = [
-            replace(m, ciphertext=other.ciphertext)
+            replace(m, ciphertext=bytes(box.encrypt(wrong)))
             if (m.dealer, m.recipient) == (dealer, recipient)
             else m
             for m in messages

@@ -152,22 +152,17 @@ def test_the_dealer_answers_only_a_complaint_sealed_by_its_complainant() -> None
     once answered, reveal that trustee's share to it (k of them give the election's secret).
     So the dealer answers only a complaint whose seal opens with the complainant's key to the
     complaint itself (protocol.md §I.10 steps 3-4)."""
-    pairs = [announce("vote-f", i, 2, 3) for i in (1, 2, 3)]
-    secrets = [s for s, _ in pairs]
-    announcements = [a for _, a in pairs]
-    messages = [m for s in secrets for m in deal_shares(s, announcements)]
-    garbled = [
-        dataclasses.replace(m, ciphertext=m.ciphertext[:-1] + bytes([m.ciphertext[-1] ^ 1]))
-        if (m.dealer, m.recipient) == (1, 3)
-        else m
-        for m in messages
-    ]
-    _, (genuine,) = receive_shares(secrets[2], announcements, garbled)
+    secrets, announcements, messages = _dealt("vote-f")
+    wrong = _plaintext("vote-f", 1, 3, (secrets[0].polynomial(3) + 1) % N)  # dealer 1 cheats
+    box = Box(PrivateKey(secrets[0].box_secret_key), PublicKey(announcements[2].box_key))
+    cheated = _replace_message(messages, 1, 3, bytes(box.encrypt(wrong)))
+    _, (genuine,) = receive_shares(secrets[2], announcements, cheated)
+    assert genuine.check is ComplaintCheck.COMMITMENT
     assert answer_complaint(secrets[0], announcements, genuine).share == secrets[0].polynomial(3)
     made_up = [
         dataclasses.replace(genuine, seal=bytes(len(genuine.seal))),  # no seal at all
         dataclasses.replace(genuine, complainant=2),  # trustee 3's seal, in trustee 2's name
-        dataclasses.replace(genuine, check=ComplaintCheck.COMMITMENT),  # another complaint
+        dataclasses.replace(genuine, check=ComplaintCheck.DECRYPT),  # another complaint
         dataclasses.replace(genuine, seal=genuine.seal[:-1] + bytes([genuine.seal[-1] ^ 1])),
     ]
     for forged in made_up:
@@ -178,6 +173,53 @@ def test_the_dealer_answers_only_a_complaint_sealed_by_its_complainant() -> None
         answer_complaint(secrets[0], announcements[:2], genuine)
     with pytest.raises(CeremonyError, match="complaint-context"):  # "from" the dealer itself
         answer_complaint(secrets[0], announcements, dataclasses.replace(genuine, complainant=1))
+
+
+@pytest.mark.parametrize("tampering", ["dropped", "garbled", "re-addressed"])
+def test_a_share_the_server_dropped_or_changed_gets_a_complaint_the_dealer_does_not_answer(
+    tampering: str,
+) -> None:
+    """The server cannot make an honest trustee complain for real and so learn the dealer's
+    share from the answer: a complaint names the message it is about, and the dealer answers
+    only about a message that opens with its own key pair with the complainant."""
+    secrets, announcements, messages = _dealt("vote-d")
+    sent = next(m for m in messages if (m.dealer, m.recipient) == (1, 3))
+    other = next(m for m in messages if (m.dealer, m.recipient) == (1, 2))
+    changed = {
+        "dropped": None,
+        "garbled": sent.ciphertext[:-1] + bytes([sent.ciphertext[-1] ^ 1]),
+        "re-addressed": other.ciphertext,  # dealer 1's share for trustee 2, shown to trustee 3
+    }[tampering]
+    _, (complaint,) = receive_shares(
+        secrets[2], announcements, _replace_message(messages, 1, 3, changed)
+    )
+    assert complaint.check is ComplaintCheck.DECRYPT
+    complaint = _round_trip(complaint, Complaint)
+    assert complaint.received == changed
+    with pytest.raises(CeremonyError, match="complaint-share"):
+        answer_complaint(secrets[0], announcements, complaint)
+
+
+def _dealt(
+    election_id: str,
+) -> tuple[list[TrusteeSecret], list[Announcement], list[EncryptedShare]]:
+    pairs = [announce(election_id, i, 2, 3) for i in (1, 2, 3)]
+    secrets = [s for s, _ in pairs]
+    announcements = [a for _, a in pairs]
+    return secrets, announcements, [m for s in secrets for m in deal_shares(s, announcements)]
+
+
+def _replace_message(
+    messages: list[EncryptedShare], dealer: int, recipient: int, ciphertext: bytes | None
+) -> list[EncryptedShare]:
+    """The messages with dealer's one for recipient replaced (or left out, for None)."""
+    out = []
+    for m in messages:
+        if (m.dealer, m.recipient) != (dealer, recipient):
+            out.append(m)
+        elif ciphertext is not None:
+            out.append(dataclasses.replace(m, ciphertext=ciphertext))
+    return out
 
 
 def test_share_with_wrong_plaintext_context_gets_a_complaint() -> None:
@@ -250,7 +292,7 @@ def test_announcements_from_other_ceremonies_are_refused() -> None:
     with pytest.raises(CeremonyError, match="qualified"):
         election_key([])
     with pytest.raises(CeremonyError, match="complaint-context"):
-        answer_complaint(s1, [a1, a2], Complaint("vote-r", 2, 1, ComplaintCheck.DECRYPT, b""))
+        answer_complaint(s1, [a1, a2], Complaint("vote-r", 2, 1, ComplaintCheck.DECRYPT, None, b""))
 
 
 def test_finishing_needs_every_qualified_share_and_the_right_sum(ceremony: Ceremony) -> None:

@@ -217,7 +217,7 @@ def _answer(
         return Next(
             Action.WAIT,
             reason=_(
-                "a complaint about your share in the name of trustee %(trustees)s was not made by them: it is not answered (that would reveal your share); tell the officer and the other trustees",
+                "the complaint about your share for trustee %(trustees)s is not answered: that trustee did not seal it, or it is about a share message you did not send (the server may have dropped or changed it), and answering would reveal your share; tell the officer and the other trustees",
                 trustees=", ".join(map(str, refused)),
             ),
         )

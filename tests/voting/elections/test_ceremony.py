@@ -16,6 +16,7 @@ from audit.log import Log
 from audit.record import write_record
 from audit.verifier import verify_record
 from ballots import ComplaintCheck, TrusteeSecret, canonical_json, election_key
+from ballots.canonical import b64decode
 from ballots.complaints import seal_complaint
 from tests import factories
 from tests.voting.elections.conftest import SECRET_KEY, Setup, make_election, officer_client
@@ -84,6 +85,11 @@ def test_a_dealer_who_does_not_answer_a_complaint_is_disqualified_and_the_key_is
     _deal_with_a_broken_share(db, setup)
     _round(db, setup)  # every trustee checks; trustee 1 complains about trustee 3
     assert ceremony.step(db, setup.election) is Step.ANSWER
+    # The share trustee 1 got was not one trustee 3 sent it (it was another's): trustee 3's
+    # tool does not answer, which would reveal the share to whoever changed the message.
+    refused = _next(db, setup, 3)
+    assert refused.action is Action.WAIT
+    assert "for trustee 1 is not answered" in refused.reason
     board = ceremony.board(db, setup.election, setup.election.trustees[0])
     assert [c["dealer"] for c in board["complaints"]] == [3]  # type: ignore[index, union-attr]
     with pytest.raises(CeremonyRefused, match="step"):
@@ -120,7 +126,14 @@ def test_an_answered_complaint_about_a_good_share_is_dismissed(db: Session, tmp_
     step = _next(db, setup, 2)
     assert step.action is Action.COMPLAIN
     dealer = ceremony.announcements(db, setup.election)[0]
-    groundless = seal_complaint(setup.secrets[2], dealer, ComplaintCheck.COMMITMENT)
+    board = ceremony.board(db, setup.election, setup.election.trustees[1])
+    received = next(s for s in board["shares"] if s["dealer"] == 1)  # type: ignore[index, union-attr]
+    groundless = seal_complaint(
+        setup.secrets[2],
+        dealer,
+        ComplaintCheck.COMMITMENT,
+        b64decode(received["ciphertext"], field="ciphertext"),  # type: ignore[index]
+    )
     ceremony.post_complaints(db, setup.election.trustees[1], [groundless.to_json()], NOW)
     _round(db, setup, skip={2})  # the others check
     _round(db, setup, skip={2})  # trustee 1 answers by revealing the share
@@ -199,7 +212,7 @@ def test_complaints_about_a_seat_that_does_not_exist_or_twice_are_refused(db: Se
     _round(db, setup)  # announce
     _round(db, setup)  # deal
     dealer = ceremony.announcements(db, setup.election)[0]
-    real = seal_complaint(setup.secrets[2], dealer, ComplaintCheck.COMMITMENT).to_json()
+    real = seal_complaint(setup.secrets[2], dealer, ComplaintCheck.COMMITMENT, None).to_json()
     trustee = setup.election.trustees[1]
     with pytest.raises(CeremonyRefused, match="about another trustee"):
         ceremony.post_complaints(db, trustee, [{**real, "dealer": 9}], NOW)
@@ -252,7 +265,7 @@ def test_a_complaint_the_server_makes_up_is_not_answered_and_its_trustee_stops(
     assert ceremony.step(db, setup.election) is Step.ANSWER
     step = _next(db, setup, 1)
     assert step.action is Action.WAIT
-    assert "trustee 2 was not made by them" in step.reason
+    assert "for trustee 2 is not answered: that trustee did not seal it" in step.reason
     assert ceremony.board(db, setup.election, setup.election.trustees[0])["answers"] == []
     # Trustee 2's own tool sees a complaint in its name that it did not make, and stops.
     with pytest.raises(BoardError, match="other complaints in your name"):
