@@ -37,6 +37,7 @@ from voting.elections.preparation import RuleChoice, RulePreset
 from voting.elections.simulation import take_trustee_step
 from voting.keys import Keyring
 from voting.trustee.cli import main as trustee_main
+from voting.trustee.steps import announcements_fingerprint
 
 ZONE: Final = "Europe/Amsterdam"
 PASSPHRASE: Final = "a long passphrase for the trustee file"
@@ -96,12 +97,27 @@ def take_ceremony_steps(
 
 
 def trustee_tool(
-    monkeypatch: pytest.MonkeyPatch, token: str, command: str, server: str, secret_file: Path
+    monkeypatch: pytest.MonkeyPatch,
+    token: str,
+    command: str,
+    server: str,
+    secret_file: Path,
+    *extra: str,
 ) -> int:
     """Run `stembus-trustee COMMAND` against the live server over HTTP; its exit code."""
     monkeypatch.setenv("STEMBUS_TRUSTEE_TOKEN", token)
     monkeypatch.setenv("STEMBUS_TRUSTEE_PASSPHRASE", PASSPHRASE)
-    return trustee_main([command, "--server", server, "--secret-file", str(secret_file)])
+    return trustee_main([command, "--server", server, "--secret-file", str(secret_file), *extra])
+
+
+def read_aloud(site: Site, election_id: int) -> list[str]:
+    """The tool's option with the announcements' fingerprint the trustees read aloud."""
+    with site.session() as session:
+        election = session.get(Election, election_id)
+        assert election is not None
+        found = announcements_fingerprint(ceremony.board(session, election, election.trustees[0]))
+    assert found is not None
+    return ["--announcements", found]
 
 
 @dataclass

@@ -51,6 +51,7 @@ from tests.e2e.elections import (
     local_field,
     open_vote,
     open_window_now,
+    read_aloud,
     take_ceremony_steps,
     trustee_tool,
 )
@@ -216,17 +217,20 @@ def test_officer_prepares_a_vote_and_the_trustees_make_its_key(
     token = _make_token(as_trustee, election_id)
     secret_file = tmp_path / "trustee-1.key"
     held: dict[int, TrusteeSecret] = {}
+    agreed: list[str] = []
     for round_number in range(1, 7):
         take_ceremony_steps(site, election_id, held, {2, 3})
-        assert trustee_tool(monkeypatch, token, "ceremony", site.url, secret_file) == 0
+        assert trustee_tool(monkeypatch, token, "ceremony", site.url, secret_file, *agreed) == 0
         if round_number == 1:
-            # Everyone announced; only trustee 1 (whose tool went last) has dealt yet.
+            # Everyone announced; trustee 1's tool deals only once the trustees have read
+            # the announcements' fingerprint aloud and it is given.
             as_officer.goto(f"/elections/{election_id}/manage")
             assert _progress(as_officer) == [
-                ["1", "ja", "ja", "nog niet", "nog niet"],
+                ["1", "ja", "nog niet", "nog niet", "nog niet"],
                 ["2", "ja", "nog niet", "nog niet", "nog niet"],
                 ["3", "ja", "nog niet", "nog niet", "nog niet"],
             ]
+            agreed = read_aloud(site, election_id)
         with site.session() as session:
             found = session.get(Election, election_id)
             assert found is not None

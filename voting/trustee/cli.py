@@ -36,7 +36,13 @@ from ballots import (
     seal_secret,
 )
 from voting import words
-from voting.trustee.steps import Action, BoardError, announcement_digests, next_step
+from voting.trustee.steps import (
+    Action,
+    BoardError,
+    announcement_digests,
+    announcements_fingerprint,
+    next_step,
+)
 from voting.trustee.tally import RecordRefused, tally_to_decrypt
 from voting.words import _
 
@@ -177,29 +183,50 @@ def _load(path: Path, passphrase: str) -> TrusteeSecret | None:
         ) from error
 
 
-def ceremony(server: Server, secret_file: Path, *, wait: bool, out: list[str]) -> Action:
-    """Take every step that is due; with `wait`, keep polling until the ceremony is done."""
+def ceremony(
+    server: Server,
+    secret_file: Path,
+    *,
+    wait: bool,
+    out: list[str],
+    agreed: str | None = None,
+) -> Action:
+    """Take every step that is due; with `wait`, keep polling until the ceremony is done.
+
+    The tool deals its shares only once the trustee has confirmed the announcements'
+    fingerprint that the trustees read aloud to each other (`agreed`, or a yes at the
+    prompt), and from then on refuses a board with other announcements (protocol.md §I.10
+    step 1): otherwise a server could show it someone else's keys and read the share.
+    """
     passphrase = _passphrase(new=not secret_file.exists())
     secret = _load(secret_file, passphrase)
+    pinned = _pin_file(secret_file)
     digests_shown = False
     while True:
         board = server.board()
         try:
             step = next_step(board, secret)
             digests = announcement_digests(board) if not digests_shown else None
+            fingerprint = announcements_fingerprint(board)
         except (BoardError, BallotsError) as error:
             raise ToolError(_("the ceremony cannot go on: %(error)s", error=error)) from error
-        if digests is not None:
-            out.append(
+        if digests is not None and fingerprint is not None:
+            _show_digests(digests, fingerprint, out)
+            digests_shown = True
+        if (
+            pinned.exists()
+            and fingerprint is not None
+            and pinned.read_text().strip() != fingerprint
+        ):
+            raise ToolError(
                 _(
-                    "announcement digests; read them aloud with the other trustees, they must be the same for everyone:"
+                    "the server now shows other announcements than the ones you dealt your shares to: stop, and tell the officer and the other trustees"
                 )
             )
-            out += [
-                "  " + _("trustee %(index)d: %(digest)s", index=index, digest=_grouped(digest))
-                for index, digest in digests
-            ]
-            digests_shown = True
+        if step.action is Action.DEAL and fingerprint is not None:
+            if not _agreed(fingerprint, agreed, out):
+                return Action.WAIT
+            pinned.write_text(fingerprint + "\n")
         if step.secret is not None:
             _save(secret_file, step.secret, passphrase)
             secret = step.secret
@@ -229,6 +256,55 @@ _SENT: dict[Action, Callable[[], str]] = {
     Action.CONFIRM: lambda: _("sent: your confirmation of the election key"),
 }
 """What the tool says after each post (called when said, so in the chosen language)."""
+
+
+def _pin_file(secret_file: Path) -> Path:
+    """Where the tool keeps the fingerprint of the announcements it dealt to (not secret)."""
+    return secret_file.with_name(secret_file.name + ".announcements")
+
+
+def _show_digests(digests: list[tuple[int, str]], fingerprint: str, out: list[str]) -> None:
+    out.append(
+        _(
+            "announcement digests; read them aloud with the other trustees, they must be the same for everyone:"
+        )
+    )
+    out += [
+        "  " + _("trustee %(index)d: %(digest)s", index=index, digest=_grouped(digest))
+        for index, digest in digests
+    ]
+    out.append(
+        _("fingerprint of all announcements: %(fingerprint)s", fingerprint=_grouped(fingerprint))
+    )
+
+
+def _agreed(fingerprint: str, agreed: str | None, out: list[str]) -> bool:
+    """Whether the trustee confirmed the fingerprint: given with --announcements, or (at a
+    terminal) answered yes. Without either, the tool says what to do and waits."""
+    if agreed is not None:
+        if "".join(agreed.split()).lower() != fingerprint:
+            raise ToolError(
+                _(
+                    "the announcements differ from the fingerprint given with --announcements: do not deal your shares; tell the officer and the other trustees"
+                )
+            )
+        return True
+    if sys.stdin.isatty():
+        print("\n".join(out))
+        out.clear()
+        answer = input(
+            _(
+                "Is this the fingerprint the other trustees read aloud? Type yes to deal your shares: "
+            )
+        )
+        if answer.strip().lower() in {"yes", "y", "ja", "j"}:
+            return True
+    out.append(
+        _(
+            "your shares are not dealt yet: compare the fingerprint with the other trustees, then run the tool again with --announcements followed by the fingerprint"
+        )
+    )
+    return False
 
 
 def _grouped(digest: str) -> str:
@@ -341,6 +417,12 @@ def main(argv: list[str] | None = None) -> int:
         help=_("decrypt: use this election record (a zip) instead of downloading it"),
     )
     parser.add_argument(
+        "--announcements",
+        help=_(
+            "ceremony: the fingerprint of all announcements that the trustees read aloud to each other; the tool deals your shares only if it matches"
+        ),
+    )
+    parser.add_argument(
         "--language",
         choices=words.LANGUAGES,
         help=_("nl (Dutch, the default) or en (English); also STEMBUS_LANGUAGE"),
@@ -353,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     lines: list[str] = []
     try:
         if args.command == "ceremony":
-            ceremony(server, args.secret_file, wait=args.wait, out=lines)
+            ceremony(server, args.secret_file, wait=args.wait, out=lines, agreed=args.announcements)
         else:
             decrypt(server, args.secret_file, lines, args.expect_root, args.record)
     except ToolError as error:

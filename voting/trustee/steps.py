@@ -10,6 +10,7 @@ without the web service installed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +28,7 @@ from ballots import (
     Verdict,
     announce,
     answer_complaint,
+    canonical_json,
     deal_shares,
     finish_ceremony,
     receive_shares,
@@ -95,6 +97,17 @@ def announcement_digests(board: Mapping[str, JSONValue]) -> list[tuple[int, str]
     return sorted((a.trustee, a.digest()) for a in announcements)
 
 
+def announcements_fingerprint(board: Mapping[str, JSONValue]) -> str | None:
+    """hex(SHA-256(canonical JSON {"announcements": [digest_1, …, digest_n]})), the digests in
+    trustee order, once every trustee has announced (protocol.md §I.10 step 1): one value
+    for the trustees to read aloud and for the tool to hold on to; None before."""
+    digests = announcement_digests(board)
+    if digests is None:
+        return None
+    document = canonical_json({"announcements": [digest for _, digest in digests]})
+    return hashlib.sha256(document).hexdigest()
+
+
 def _me(board: Mapping[str, JSONValue]) -> JSONObject:
     me = board.get("me")
     return me if isinstance(me, dict) else {}
@@ -150,6 +163,13 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
     if step == "answer":
         return _answer(secret, announcements, complaints, answers)
     if step == "confirm":
+        if me.get("disqualified"):
+            return Next(
+                Action.STOP,
+                reason=_(
+                    "the complaints disqualified you: the key is made without your share, and you have nothing left to do in this ceremony (if you answered every complaint, tell the officer)"
+                ),
+            )
         if me.get("confirmed"):
             return Next(Action.WAIT, reason=_("waiting for the other trustees to confirm"))
         raw_key = board.get("key")
@@ -160,12 +180,20 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
         disqualified = set()
         for complaint in complaints:
             answer = answers.get((complaint.dealer, complaint.complainant))
-            verdict = resolve_complaint(by_dealer[complaint.dealer], complaint, answer)
+            dealer = by_dealer.get(complaint.dealer)
+            if dealer is None:
+                raise BoardError(
+                    _(
+                        "the board has a complaint about trustee %(trustee)d, who did not announce",
+                        trustee=complaint.dealer,
+                    )
+                )
+            verdict = resolve_complaint(dealer, complaint, answer)
             if verdict is Verdict.DISQUALIFIED:
                 disqualified.add(complaint.dealer)
             elif complaint.complainant == secret.trustee and answer is not None:
                 opened[complaint.dealer] = answer.share
-        qualified = sorted(set(range(1, _int(board, "trustees") + 1)) - disqualified)
+        qualified = sorted(set(range(1, secret.trustees + 1)) - disqualified)
         if list(key.qualified) != qualified:
             raise BoardError(
                 _(

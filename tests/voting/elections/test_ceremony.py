@@ -107,6 +107,9 @@ def test_a_dealer_who_does_not_answer_a_complaint_is_disqualified_and_the_key_is
     }
     assert events["election.key-made"] == {"trustees": 2, "disqualified": 1, "threshold": 2}
     assert "election.complaints-closed" in events
+    stopped = _next(db, setup, 3)  # the disqualified dealer's tool does not try to confirm
+    assert stopped.action is Action.STOP
+    assert "the complaints disqualified you" in stopped.reason
     for _ in range(2):
         _round(db, setup)
     assert setup.election.state is ElectionState.READY
@@ -197,6 +200,18 @@ def test_a_tool_does_not_confirm_a_key_that_leaves_out_a_trustee_no_complaint_di
     assert ceremony.step(db, setup.election) is Step.CONFIRM
     honest = ceremony.key_of(setup.election)
     assert honest.qualified == (1, 2, 3)
+    board = ceremony.board(db, setup.election, setup.election.trustees[0])
+    about_nobody = {
+        "version": 1,
+        "election_id": setup.election.slug,
+        "dealer": 7,
+        "complainant": 2,
+        "check": "share-decrypt",
+        "seal": "A" * 60,
+    }
+    hostile = {**board, "complaints": [about_nobody]}
+    with pytest.raises(BoardError, match="trustee 7, who did not announce"):
+        next_step(hostile, setup.secrets[1])
     narrowed = election_key(ceremony.announcements(db, setup.election), {3})
     setup.election.key_json = canonical_json(narrowed.to_json()).decode()
     db.commit()

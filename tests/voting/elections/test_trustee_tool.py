@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ballots import announce, canonical_json
 from tests import factories
 from tests.e2e.server import LiveServer
 from tests.voting.concurrency import committed_engine
@@ -26,6 +27,7 @@ from voting.elections.casting import cast_ballot
 from voting.elections.models import Election, ElectionState
 from voting.trustee import cli
 from voting.trustee.cli import main
+from voting.trustee.steps import announcements_fingerprint
 
 PASSPHRASE = "a long passphrase for the trustee file"
 
@@ -73,21 +75,9 @@ def test_ceremony_and_decryption_through_the_tool(
         slug, election_id = setup.election.slug, setup.election.id
         officer_id, voter_ids = setup.officer.id, [v.id for v in setup.voters]
     files = {index: tmp_path / f"trustee-{index}.key" for index in tokens}
-    for _round in range(6):
-        for index, token in tokens.items():
-            assert (
-                _run(
-                    monkeypatch,
-                    token,
-                    "ceremony",
-                    "--server",
-                    url,
-                    "--secret-file",
-                    str(files[index]),
-                )
-                == 0
-            )
+    _ceremony_through_the_tools(monkeypatch, served, election_id, tokens, files)
     out = capsys.readouterr().out
+    assert "run the tool again with --announcements" in out  # before the fingerprint
     assert "the key ceremony is complete" in out
     # Each tool shows every announcement's digest, to be read aloud (protocol.md §I.10).
     with Database(engine).session() as db:
@@ -179,6 +169,92 @@ def test_ceremony_and_decryption_through_the_tool(
     assert slug
 
 
+def _ceremony_through_the_tools(
+    monkeypatch: pytest.MonkeyPatch,
+    served: tuple[Engine, str],
+    election_id: int,
+    tokens: dict[int, str],
+    files: dict[int, Path],
+) -> None:
+    """Every trustee runs the tool until the ceremony is done; once all have announced, they
+    read the fingerprint aloud and give it to the tool (which deals only then)."""
+    engine, url = served
+    agreed: list[str] = []
+    for _round in range(6):
+        for index, token in tokens.items():
+            args = ["ceremony", "--server", url, "--secret-file", str(files[index])]
+            assert _run(monkeypatch, token, *args, *agreed) == 0
+        if not agreed:
+            agreed = ["--announcements", _fingerprint(engine, election_id)]
+
+
+def _fingerprint(engine: Engine, election_id: int) -> str:
+    """The announcements' fingerprint as the trustees read it aloud (from the board)."""
+    with Database(engine).session() as db:
+        election = db.get(Election, election_id)
+        assert election is not None
+        found = announcements_fingerprint(ceremony.board(db, election, election.trustees[0]))
+    assert found is not None
+    return found
+
+
+def test_the_tool_deals_only_to_the_announcements_read_aloud_and_holds_on_to_them(
+    served: tuple[Engine, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A server that shows a trustee someone else's keys would read the share dealt to them:
+    the tool deals only after the trustee confirms the fingerprint that all trustees read
+    aloud, and refuses a board whose announcements change after it dealt (protocol.md
+    §I.10 step 1)."""
+    from voting.elections.models import CeremonyMessage, CeremonyMessageKind
+
+    engine, url = served
+    with Database(engine).session() as db:
+        setup = make_election(db, voters=1, questions=1)
+        ceremony.start_ceremony(db, setup.officer, setup.election, factories.NOW)
+        tokens = _tokens(db, setup.election)
+        election_id = setup.election.id
+    files = {index: tmp_path / f"trustee-{index}.key" for index in tokens}
+
+    def run(index: int, *extra: str) -> int:
+        args = ("ceremony", "--server", url, "--secret-file", str(files[index]))
+        return _run(monkeypatch, tokens[index], *args, *extra)
+
+    for index in tokens:
+        assert run(index) == 0  # everyone announces; nobody deals without the fingerprint
+    out = capsys.readouterr().out
+    assert "fingerprint of all announcements" in out
+    assert "sent: the encrypted shares" not in out
+    fingerprint = _fingerprint(engine, election_id)
+    assert run(1, "--announcements", "0" * 64) == 1
+    assert "differ from the fingerprint" in capsys.readouterr().err
+    grouped = " ".join(fingerprint[i : i + 8] for i in range(0, 64, 8)).upper()
+    assert run(1, "--announcements", grouped) == 0  # as read aloud: groups, any case
+    assert "sent: the encrypted shares" in capsys.readouterr().out
+    assert files[1].with_name("trustee-1.key.announcements").read_text().strip() == fingerprint
+
+    # The server now swaps trustee 3's announcement for one with keys it holds.
+    _, swapped = announce(
+        setup.election.slug, 3, setup.election.threshold, len(setup.election.trustees)
+    )
+    with Database(engine).session() as db:
+        row = db.scalars(
+            select(CeremonyMessage).where(
+                CeremonyMessage.election_id == election_id,
+                CeremonyMessage.kind == CeremonyMessageKind.ANNOUNCEMENT,
+                CeremonyMessage.sender == 3,
+            )
+        ).one()
+        row.body = canonical_json(swapped.to_json()).decode()
+        db.commit()
+    assert run(1) == 1
+    assert "other announcements than the ones you dealt your shares to" in (capsys.readouterr().err)
+    assert run(2, "--announcements", fingerprint) == 1  # trustee 2 does not deal to it either
+    assert "differ from the fingerprint" in capsys.readouterr().err
+
+
 def test_a_trustee_who_runs_the_tool_before_the_ceremony_is_told_to_wait(
     served: tuple[Engine, str],
     tmp_path: Path,
@@ -267,11 +343,7 @@ def test_the_tool_refuses_to_decrypt_anything_but_the_aggregate(
         tokens = _tokens(db, setup.election)
         election_id = setup.election.id
     files = {index: tmp_path / f"t{index}.key" for index in tokens}
-    for _round in range(6):
-        for index, token in tokens.items():
-            _run(
-                monkeypatch, token, "ceremony", "--server", url, "--secret-file", str(files[index])
-            )
+    _ceremony_through_the_tools(monkeypatch, served, election_id, tokens, files)
     with Database(engine).session() as db:
         election = db.get(Election, election_id)
         assert election is not None
