@@ -390,7 +390,7 @@ def test_a_cancelled_vote_verifies_with_nothing_to_count(tmp_path: Path) -> None
     assert [items[c] for c in ("tally", "decryption-share", "threshold", "outcome")] == [0] * 4
 
 
-@pytest.mark.parametrize("after", ["ballot", "tally", "close"])
+@pytest.mark.parametrize("after", ["ballot", "tally", "close", "cancel", "share", "result"])
 def test_nothing_is_cast_closed_or_tallied_after_a_cancellation(after: str, tmp_path: Path) -> None:
     """The server cancels in the log and goes on anyway: the verifier finds it."""
     built = open_election()
@@ -401,12 +401,38 @@ def test_nothing_is_cast_closed_or_tallied_after_a_cancellation(after: str, tmp_
     elif after == "tally":
         tally = tally_ballots(built.election, built.counted_ballots())
         built.append(events.encrypted_tally(tally, 6))
-    else:
+    elif after == "close":
         built.append(events.voting_closed(built.tick(), 6))
+    elif after == "cancel":
+        built.append(events.voting_cancelled(built.tick()))
+    else:  # a share or a result for a tally that was never logged
+        tally = tally_ballots(built.election, built.counted_ballots())
+        share = decrypt_share(built.election, tally, built.secrets[0])
+        if after == "share":
+            built.append(events.decryption_share(1, share))
+        else:
+            result = combine_shares(
+                built.election,
+                tally,
+                [share, decrypt_share(built.election, tally, built.secrets[1])],
+            )
+            outcomes = count_election(built.election.manifest, result)
+            built.append(events.result_published(result, outcomes, built.tick()))
     index = next(i for i, e in enumerate(built.entries()) if type(e).__name__ == "VotingCancelled")
     found = [e for _, e in _findings(_verify(built, tmp_path), "lifecycle")]
     assert found, "a lifecycle finding after the cancellation"
     assert all(int(e.rsplit(" ", 1)[1]) > index for e in found)
+
+
+def test_a_cancellation_after_voting_closed_is_out_of_order(tmp_path: Path) -> None:
+    built = open_election()
+    _vote_all(built)
+    close_and_tally(built)
+    built.append(events.voting_cancelled(built.tick()))
+    index = len(built.log.entries()) - 1
+    assert (_log(index), f"voting-cancelled {index}") in _findings(
+        _verify(built, tmp_path), "lifecycle"
+    )
 
 
 def _verify_with_announcements(

@@ -107,6 +107,22 @@ def test_nothing_is_decrypted_before_voting_closes(tmp_path: Path) -> None:
         _ask(record, tally.to_json(), _final(built))
 
 
+@pytest.mark.parametrize("then_closed", [False, True])
+def test_a_cancelled_vote_is_never_decrypted(then_closed: bool, tmp_path: Path) -> None:
+    """After voting-cancelled there is nothing to decrypt; a server that closes and tallies
+    anyway forks the lifecycle, and the guard refuses that record too."""
+    built = open_election()
+    for pseudonym, selections in VOTES:
+        built.cast(pseudonym, selections)
+    built.append(events.voting_cancelled(built.tick()))
+    tally = tally_ballots(built.election, built.counted_ballots())
+    if then_closed:
+        close_and_tally(built)
+    record = write(built, tmp_path / "record")
+    with pytest.raises(DecryptionRefused, match="record" if then_closed else "not-closed"):
+        _ask(record, tally.to_json(), _final(built))
+
+
 def test_a_record_with_a_ghost_ballot_is_refused_whatever_is_asked(tmp_path: Path) -> None:
     built = open_election()
     for pseudonym, selections in VOTES:

@@ -3,9 +3,13 @@ keeps it, and a missing one is said, not hidden."""
 
 from __future__ import annotations
 
+import io
+import subprocess
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from voting import words
 from voting.words import _
@@ -46,3 +50,25 @@ def test_the_language_is_the_option_then_the_variable_then_dutch(
     given: str | None, environment: dict[str, str], chosen: str
 ) -> None:
     assert words.choose(given, environment) == chosen
+
+
+def test_the_committed_catalogue_is_compiled_from_the_committed_translations() -> None:
+    """The trustees install the tool with pip, where no make runs: the Dutch .mo in the
+    repository must be the compiled .po of the same commit (`make translations` and a build
+    keep the working copy's in step; this checks what was committed)."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    path = "voting/translations/nl/LC_MESSAGES/messages"
+
+    def committed(suffix: str) -> bytes:
+        return subprocess.run(
+            ["git", "show", f"HEAD:{path}{suffix}"],  # git from PATH, as make uses it
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout
+
+    compiled = io.BytesIO()
+    write_mo(compiled, read_po(io.BytesIO(committed(".po"))))
+    assert compiled.getvalue() == committed(".mo"), "run make translations and commit the .mo"

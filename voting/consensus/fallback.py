@@ -16,7 +16,7 @@ opens voting when it is complete, and the trustees decrypt after closing. When t
 is published, `close_fallback` reads the counts and the outcome from it. When the officers
 cancel that election (a key ceremony that cannot finish, say), the fallback vote ends at once
 without a result: the proposal is back where the last round left it, for the facilitator to
-record the outcome or to propose again.
+record the outcome (a proposal has one fallback vote; a new vote needs a new proposal).
 """
 
 from __future__ import annotations

@@ -369,9 +369,20 @@ def post_answers(
     """Step 4: the dealer reveals the shares it was complained about."""
     election = _expect(session, trustee, Step.ANSWER)
     answers: list[ComplaintAnswer] = [_read("answer", ComplaintAnswer.from_json, v) for v in values]
+    judged = judged_complaints(session, election)
+    open_complaints = {
+        c.complainant for c, answer, _ in judged if c.dealer == trustee.index and answer is None
+    }
     for answer in answers:
         if answer.dealer != trustee.index or answer.election_id != election.slug:
             raise CeremonyRefused("answer-context", _l("An answer must be yours."))
+    complainants = [a.complainant for a in answers]
+    if len(set(complainants)) != len(complainants) or not set(complainants) <= open_complaints:
+        raise CeremonyRefused(
+            "answer-context",
+            _l("Answer each open complaint about your shares once, and nothing else."),
+        )
+    for answer in answers:
         _post(
             session, trustee, CeremonyMessageKind.ANSWER, answer.complainant, answer.to_json(), now
         )

@@ -48,9 +48,16 @@ class MeetingForm(StembusForm):
     online = BooleanField(_l("Members can also take part online"))
 
 
+def _cutoff() -> DateField:
+    """The cut-off date of membership; each form places it in its own order (the error
+    summary lists fields in declaration order, as the page shows them)."""
+    return DateField(
+        _l("Member on or before"), validators=[InputRequired(_l("Give the cut-off date."))]
+    )
+
+
 class _VoteTimesForm(StembusForm):
-    """The name and voting times of a vote, and the cut-off date of membership: what a new
-    vote and a copy both ask."""
+    """The name and voting times of a vote: what a new vote and a copy both ask."""
 
     title = StringField(
         _l("Name of the vote"),
@@ -66,9 +73,6 @@ class _VoteTimesForm(StembusForm):
         format=TIME_FORMAT,
         validators=[InputRequired(_l("Give the closing time."))],
     )
-    cutoff = DateField(
-        _l("Member on or before"), validators=[InputRequired(_l("Give the cut-off date."))]
-    )
 
 
 class ElectionForm(_VoteTimesForm):
@@ -83,6 +87,7 @@ class ElectionForm(_VoteTimesForm):
         ],
     )
     branch = SelectField(_l("Branch (if one branch votes)"), coerce=str, validators=[Optional()])
+    cutoff = _cutoff()
     require_second_factor = BooleanField(_l("Voters must use the second step"))
 
 
@@ -186,6 +191,8 @@ class CancelForm(StembusForm):
 class CopyForm(_VoteTimesForm):
     """Copy a vote as a new draft: its name and the times, asked again (a copy never takes
     over a time that has passed)."""
+
+    cutoff = _cutoff()
 
 
 class CheckForm(StembusForm):

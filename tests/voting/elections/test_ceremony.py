@@ -16,8 +16,9 @@ from audit.log import Log
 from audit.record import write_record
 from audit.verifier import verify_record
 from ballots import ComplaintCheck, TrusteeSecret, canonical_json, election_key
-from ballots.canonical import b64decode
+from ballots.canonical import b64decode, b64encode
 from ballots.complaints import seal_complaint
+from ballots.group import Scalar
 from tests import factories
 from tests.voting.elections.conftest import SECRET_KEY, Setup, make_election, officer_client
 from voting.auditlog import SQLLogStore
@@ -237,6 +238,32 @@ def test_complaints_about_a_seat_that_does_not_exist_or_twice_are_refused(db: Se
     db.rollback()
     assert trustee.checked_at is None
     assert ceremony.board(db, setup.election, trustee)["complaints"] == []
+
+
+def test_answers_to_no_open_complaint_or_twice_are_refused(db: Session) -> None:
+    """An answer reveals a share: the server takes one only for an open complaint about the
+    dealer's own share, once (a second one ended in a 500)."""
+    setup = make_election(db, voters=1, trustees=3, threshold=2)
+    _deal_with_a_broken_share(db, setup)  # trustee 3's share for trustee 1 is not theirs
+    _round(db, setup)  # trustee 1 complains about trustee 3
+    assert ceremony.step(db, setup.election) is Step.ANSWER
+    dealer = setup.election.trustees[2]
+    share = setup.secrets[3].polynomial(1)
+    answer = {
+        "version": 1,
+        "election_id": setup.election.slug,
+        "dealer": 3,
+        "complainant": 1,
+        "share": b64encode(Scalar(share).to_bytes()),
+    }
+    for wrong in ([answer, answer], [{**answer, "complainant": 2}]):
+        with pytest.raises(CeremonyRefused, match="each open complaint"):
+            ceremony.post_answers(db, dealer, wrong, NOW)
+        db.rollback()
+    assert ceremony.board(db, setup.election, dealer)["answers"] == []
+    ceremony.post_answers(db, dealer, [answer], NOW)  # once, to the open complaint: taken
+    with pytest.raises(CeremonyRefused):
+        ceremony.post_answers(db, dealer, [answer], NOW)  # and not again
 
 
 def test_the_officer_page_shows_the_announcement_digests_to_read_aloud(
