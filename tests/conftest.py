@@ -5,7 +5,10 @@ ballots/ and audit/ run with only the core installed.
 """
 
 import os
+import sys
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # "ci" is the default: enough examples to find structural bugs, few enough that the
@@ -18,3 +21,14 @@ settings.register_profile(
     "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _command_lines_speak_english_again() -> Iterator[None]:
+    """The command-line tools keep their language in the process (voting/words.py): a test
+    that ran one in Dutch must not leave Dutch words to the next test in the same worker.
+    Looked up in sys.modules, so that the core's tests never import the web service."""
+    yield
+    words = sys.modules.get("voting.words")
+    if words is not None:
+        words.use("en")
