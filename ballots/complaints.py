@@ -25,9 +25,16 @@ from ballots._messages import (
     trustee_index,
     wrap,
 )
-from ballots.canonical import JSONObject, JSONValue, b64decode, b64encode, canonical_json
+from ballots.canonical import (
+    JSONObject,
+    JSONValue,
+    b64decode,
+    b64encode,
+    canonical_json,
+    parse_canonical_json,
+)
 from ballots.ceremony import Announcement, TrusteeSecret
-from ballots.errors import CeremonyError
+from ballots.errors import BallotsError, CeremonyError
 from ballots.group import Point, Scalar
 
 _MIN_SEAL_BYTES: Final = Box.NONCE_SIZE + 16
@@ -193,9 +200,22 @@ def answer_complaint(
     if complaint.received is None:
         raise CeremonyError("complaint-share", trustee=complaint.complainant)
     try:
-        box.decrypt(complaint.received)  # made by this dealer (or by the complainant)
-    except CryptoError:
+        plain = box.decrypt(complaint.received)
+        sent = f.as_object(
+            parse_canonical_json(plain, max_bytes=MAX_SHARE_MESSAGE),
+            field="share",
+            required=frozenset({"version", "election_id", "dealer", "recipient", "share"}),
+        )
+    except (CryptoError, BallotsError):
         raise CeremonyError("complaint-share", trustee=complaint.complainant) from None
+    # Box(b_i, B_j) and Box(b_j, B_i) share one key: the complainant's own message to this
+    # dealer opens too, so the message must say it is this dealer's to the complainant.
+    if (sent["election_id"], sent["dealer"], sent["recipient"]) != (
+        secret.election_id,
+        secret.trustee,
+        complaint.complainant,
+    ):
+        raise CeremonyError("complaint-share", trustee=complaint.complainant)
     share = secret.polynomial(complaint.complainant)
     return ComplaintAnswer(secret.election_id, secret.trustee, complaint.complainant, share)
 

@@ -213,20 +213,22 @@ def ceremony(
         if digests is not None and fingerprint is not None:
             _show_digests(digests, fingerprint, out)
             digests_shown = True
-        if (
-            pinned.exists()
-            and fingerprint is not None
-            and pinned.read_text().strip() != fingerprint
-        ):
-            raise ToolError(
-                _(
-                    "the server now shows other announcements than the ones you dealt your shares to: stop, and tell the officer and the other trustees"
+        if secret is not None and board.get("step") in _USES_ANNOUNCEMENTS:
+            # From dealing on, every step relies on the announcements: only the ones read aloud.
+            if fingerprint is None:  # pragma: no cover  # next_step refused such a board
+                raise ToolError(_("the board shows no complete set of announcements"))
+            election = str(board.get("election_id"))
+            held = _pinned(pinned, election)
+            if held is None:  # not confirmed yet, or on another computer
+                if not _agreed(fingerprint, agreed, out):
+                    return Action.WAIT
+                pinned.write_text(f"{election} {fingerprint}\n")
+            elif held != fingerprint:
+                raise ToolError(
+                    _(
+                        "the server now shows other announcements than the ones you dealt your shares to: stop, and tell the officer and the other trustees"
+                    )
                 )
-            )
-        if step.action is Action.DEAL and fingerprint is not None:
-            if not _agreed(fingerprint, agreed, out):
-                return Action.WAIT
-            pinned.write_text(fingerprint + "\n")
         if step.secret is not None:
             _save(secret_file, step.secret, passphrase)
             secret = step.secret
@@ -261,6 +263,19 @@ _SENT: dict[Action, Callable[[], str]] = {
 def _pin_file(secret_file: Path) -> Path:
     """Where the tool keeps the fingerprint of the announcements it dealt to (not secret)."""
     return secret_file.with_name(secret_file.name + ".announcements")
+
+
+_USES_ANNOUNCEMENTS = frozenset({"deal", "check", "answer", "confirm"})
+"""The steps whose moves depend on the trustees' announcements (protocol.md §I.10 2-5)."""
+
+
+def _pinned(path: Path, election: str) -> str | None:
+    """The fingerprint this trustee confirmed for `election`, if this computer keeps one (a
+    file of another vote at the same place does not count)."""
+    if not path.exists():
+        return None
+    fields = path.read_text().split()
+    return fields[1] if len(fields) == 2 and fields[0] == election else None
 
 
 def _show_digests(digests: list[tuple[int, str]], fingerprint: str, out: list[str]) -> None:
@@ -301,7 +316,7 @@ def _agreed(fingerprint: str, agreed: str | None, out: list[str]) -> bool:
             return True
     out.append(
         _(
-            "your shares are not dealt yet: compare the fingerprint with the other trustees, then run the tool again with --announcements followed by the fingerprint"
+            "the tool goes on only with the announcements you confirm: compare the fingerprint with the other trustees, then run the tool again with --announcements followed by the fingerprint"
         )
     )
     return False

@@ -141,6 +141,10 @@ def next_step(board: Mapping[str, JSONValue], secret: TrusteeSecret | None) -> N
     if step == "announce":
         return Next(Action.WAIT, reason=_("waiting for the other trustees to announce"))
     announcements = _announcements(board)
+    if sorted(a.trustee for a in announcements) != list(range(1, secret.trustees + 1)):
+        # Past step 1 every trustee has announced: a board that leaves one out, or shows two
+        # for a seat, would let the server's keys in without the fingerprint (§I.10 step 1).
+        raise BoardError(_("the board does not show exactly one announcement of every trustee"))
     if step == "deal":
         if me.get("dealt"):
             return Next(Action.WAIT, reason=_("waiting for the other trustees' shares"))

@@ -210,6 +210,9 @@ def test_a_tool_does_not_confirm_a_key_that_leaves_out_a_trustee_no_complaint_di
         "check": "share-decrypt",
         "seal": "A" * 60,
     }
+    short = {**board, "announcements": board["announcements"][:2]}  # type: ignore[index]
+    with pytest.raises(BoardError, match="exactly one announcement of every trustee"):
+        next_step(short, setup.secrets[1])  # the server leaves trustee 3 out
     hostile = {**board, "complaints": [about_nobody]}
     with pytest.raises(BoardError, match="trustee 7, who did not announce"):
         next_step(hostile, setup.secrets[1])

@@ -233,7 +233,15 @@ def test_the_tool_deals_only_to_the_announcements_read_aloud_and_holds_on_to_the
     grouped = " ".join(fingerprint[i : i + 8] for i in range(0, 64, 8)).upper()
     assert run(1, "--announcements", grouped) == 0  # as read aloud: groups, any case
     assert "sent: the encrypted shares" in capsys.readouterr().out
-    assert files[1].with_name("trustee-1.key.announcements").read_text().strip() == fingerprint
+    pin = files[1].with_name("trustee-1.key.announcements")
+    assert pin.read_text().split() == [setup.election.slug, fingerprint]
+    # On another computer (no pin, or one of another vote) the tool asks again before it
+    # goes on, and answers nothing meanwhile.
+    pin.write_text("another-vote " + fingerprint)
+    assert run(1) == 0
+    assert "the tool goes on only with the announcements you confirm" in capsys.readouterr().out
+    assert run(1, "--announcements", fingerprint) == 0
+    assert pin.read_text().split() == [setup.election.slug, fingerprint]
 
     # The server now swaps trustee 3's announcement for one with keys it holds.
     _, swapped = announce(
