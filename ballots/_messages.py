@@ -1,8 +1,9 @@
 """Reading the key ceremony's messages, and the announcements every step starts from.
 
 Shared by docs/protocol.md §I.10 steps 2-5 (ballots/shares.py: shares; ballots/complaints.py:
-complaints and answers): the common fields of a message, trustee numbers, and the check that
-every announcement belongs to this ceremony and proves its coefficients.
+complaints and answers): the common fields of a message, trustee numbers, the plaintext of a
+share message, and the check that every announcement belongs to this ceremony and proves its
+coefficients.
 """
 
 from __future__ import annotations
@@ -11,10 +12,17 @@ from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
 from ballots import _fields as f
-from ballots.canonical import JSONObject, JSONValue
+from ballots.canonical import (
+    JSONObject,
+    JSONValue,
+    b64encode,
+    canonical_json,
+    parse_canonical_json,
+)
 from ballots.ceremony import Announcement, TrusteeSecret
 from ballots.election import MAX_TRUSTEES
-from ballots.errors import BallotsError, CeremonyError
+from ballots.errors import BallotsError, CeremonyError, InvalidEncoding
+from ballots.group import Scalar
 
 _T = TypeVar("_T")
 
@@ -71,3 +79,35 @@ def check_context(
         a.verify()
         by_index[a.trustee] = a
     return by_index
+
+
+def share_plaintext(election_id: str, dealer: int, recipient: int, share: int) -> bytes:
+    """The plaintext of a share message (§I.10 step 2): canonical JSON of its context and
+    f_dealer(recipient)."""
+    return canonical_json(
+        {
+            "version": 1,
+            "election_id": election_id,
+            "dealer": dealer,
+            "recipient": recipient,
+            "share": b64encode(Scalar(share).to_bytes()),
+        }
+    )
+
+
+def read_share_plaintext(plain: bytes, election_id: str, dealer: int, recipient: int) -> int:
+    """The share in `plain`, which must be exactly the share message of this election from
+    `dealer` to `recipient`.
+
+    Raises:
+        BallotsError: not canonical JSON of that form, or for another election or pair.
+    """
+    obj = f.as_object(
+        parse_canonical_json(plain, max_bytes=MAX_SHARE_MESSAGE),
+        field="share",
+        required=frozenset({"version", "election_id", "dealer", "recipient", "share"}),
+    )
+    share = f.get_scalar(obj, "share", field="share").value
+    if plain != share_plaintext(election_id, dealer, recipient, share):
+        raise InvalidEncoding("share-context", field="share")
+    return share

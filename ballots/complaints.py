@@ -22,6 +22,7 @@ from ballots._messages import (
     MAX_SHARE_MESSAGE,
     check_context,
     read_message,
+    read_share_plaintext,
     trustee_index,
     wrap,
 )
@@ -31,7 +32,6 @@ from ballots.canonical import (
     b64decode,
     b64encode,
     canonical_json,
-    parse_canonical_json,
 )
 from ballots.ceremony import Announcement, TrusteeSecret
 from ballots.errors import BallotsError, CeremonyError
@@ -200,22 +200,16 @@ def answer_complaint(
     if complaint.received is None:
         raise CeremonyError("complaint-share", trustee=complaint.complainant)
     try:
-        plain = box.decrypt(complaint.received)
-        sent = f.as_object(
-            parse_canonical_json(plain, max_bytes=MAX_SHARE_MESSAGE),
-            field="share",
-            required=frozenset({"version", "election_id", "dealer", "recipient", "share"}),
+        # Box(b_i, B_j) and Box(b_j, B_i) share one key: the complainant's own message to
+        # this dealer opens too, so the message must be this dealer's to the complainant.
+        read_share_plaintext(
+            box.decrypt(complaint.received),
+            secret.election_id,
+            secret.trustee,
+            complaint.complainant,
         )
     except (CryptoError, BallotsError):
         raise CeremonyError("complaint-share", trustee=complaint.complainant) from None
-    # Box(b_i, B_j) and Box(b_j, B_i) share one key: the complainant's own message to this
-    # dealer opens too, so the message must say it is this dealer's to the complainant.
-    if (sent["election_id"], sent["dealer"], sent["recipient"]) != (
-        secret.election_id,
-        secret.trustee,
-        complaint.complainant,
-    ):
-        raise CeremonyError("complaint-share", trustee=complaint.complainant)
     share = secret.polynomial(complaint.complainant)
     return ComplaintAnswer(secret.election_id, secret.trustee, complaint.complainant, share)
 

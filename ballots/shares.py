@@ -16,21 +16,26 @@ from dataclasses import dataclass, replace
 from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey
 
-from ballots import _fields as f
-from ballots._messages import MAX_SHARE_MESSAGE, check_context, read_message, trustee_index, wrap
+from ballots._messages import (
+    MAX_SHARE_MESSAGE,
+    check_context,
+    read_message,
+    read_share_plaintext,
+    share_plaintext,
+    trustee_index,
+    wrap,
+)
 from ballots.canonical import (
     JSONObject,
     JSONValue,
     b64decode,
     b64encode,
-    canonical_json,
-    parse_canonical_json,
 )
 from ballots.ceremony import Announcement, TrusteeSecret
 from ballots.complaints import Complaint, ComplaintCheck, seal_complaint
 from ballots.election import ElectionKey
 from ballots.errors import BallotsError, CeremonyError
-from ballots.group import N, Point, Scalar
+from ballots.group import N, Point
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +73,6 @@ class EncryptedShare:
         )
 
 
-def _plaintext(election_id: str, dealer: int, recipient: int, share: int) -> bytes:
-    return canonical_json(
-        {
-            "version": 1,
-            "election_id": election_id,
-            "dealer": dealer,
-            "recipient": recipient,
-            "share": b64encode(Scalar(share).to_bytes()),
-        }
-    )
-
-
 def deal_shares(
     secret: TrusteeSecret, announcements: Sequence[Announcement]
 ) -> list[EncryptedShare]:
@@ -96,7 +89,7 @@ def deal_shares(
         if j == secret.trustee:
             continue
         box = Box(own, PublicKey(a.box_key))
-        message = _plaintext(secret.election_id, secret.trustee, j, secret.polynomial(j))
+        message = share_plaintext(secret.election_id, secret.trustee, j, secret.polynomial(j))
         out.append(
             EncryptedShare(secret.election_id, secret.trustee, j, bytes(box.encrypt(message)))
         )
@@ -119,16 +112,9 @@ def _open_share(secret: TrusteeSecret, dealer: Announcement, message: EncryptedS
     except CryptoError:
         raise CeremonyError(ComplaintCheck.DECRYPT.value, trustee=where) from None
     try:
-        obj = f.as_object(
-            parse_canonical_json(plain, max_bytes=MAX_SHARE_MESSAGE),
-            field="share",
-            required=frozenset({"version", "election_id", "dealer", "recipient", "share"}),
-        )
-        share = f.get_scalar(obj, "share", field="share").value
+        share = read_share_plaintext(plain, secret.election_id, dealer.trustee, secret.trustee)
     except BallotsError:
         raise CeremonyError(ComplaintCheck.CONTEXT.value, trustee=where) from None
-    if plain != _plaintext(secret.election_id, dealer.trustee, secret.trustee, share):
-        raise CeremonyError(ComplaintCheck.CONTEXT.value, trustee=where)
     if Point.mul_base(share) != dealer.commitments.share_image(secret.trustee):
         raise CeremonyError(ComplaintCheck.COMMITMENT.value, trustee=where)
     return share

@@ -57,8 +57,8 @@ from ballots import (
     text_sha256,
     validate_ballot,
 )
+from ballots._messages import share_plaintext
 from ballots.group import N
-from ballots.shares import _plaintext
 
 ELECTION_ID = "alv-2026"
 START = datetime(2026, 11, 14, 9, 0, tzinfo=UTC)
@@ -116,7 +116,9 @@ def ceremony(
     if bad_share is not None:
         dealer, recipient, _ = bad_share
         cheat = secrets[dealer - 1]
-        wrong = _plaintext(ELECTION_ID, dealer, recipient, (cheat.polynomial(recipient) + 1) % N)
+        wrong = share_plaintext(
+            ELECTION_ID, dealer, recipient, (cheat.polynomial(recipient) + 1) % N
+        )
         box = Box(PrivateKey(cheat.box_secret_key), PublicKey(announcements[recipient - 1].box_key))
         messages = [
             replace(m, ciphertext=bytes(box.encrypt(wrong)))

@@ -31,10 +31,10 @@ from ballots import (
     receive_shares,
     resolve_complaint,
 )
+from ballots._messages import share_plaintext
 from ballots.election import TrusteeCommitments, fingerprint
 from ballots.group import GENERATOR, N, Point, Scalar
 from ballots.proofs import SchnorrProof
-from ballots.shares import _plaintext
 from tests.ballots.ballots_fixtures import Ceremony, full_manifest, run_ceremony
 
 
@@ -84,7 +84,7 @@ def test_share_not_matching_commitments_gets_a_complaint_and_the_dealer_is_disqu
     announcements = [a for _, a in pairs]
     messages = [m for s in secrets for m in deal_shares(s, announcements)]
     # Dealer 1 cheats towards trustee 3: a share off by one, properly encrypted and sent.
-    cheat = _plaintext("vote-y", 1, 3, (secrets[0].polynomial(3) + 1) % N)
+    cheat = share_plaintext("vote-y", 1, 3, (secrets[0].polynomial(3) + 1) % N)
     box = Box(PrivateKey(secrets[0].box_secret_key), PublicKey(announcements[2].box_key))
     messages = [
         EncryptedShare("vote-y", 1, 3, bytes(box.encrypt(cheat)))
@@ -153,7 +153,7 @@ def test_the_dealer_answers_only_a_complaint_sealed_by_its_complainant() -> None
     So the dealer answers only a complaint whose seal opens with the complainant's key to the
     complaint itself (protocol.md §I.10 steps 3-4)."""
     secrets, announcements, messages = _dealt("vote-f")
-    wrong = _plaintext("vote-f", 1, 3, (secrets[0].polynomial(3) + 1) % N)  # dealer 1 cheats
+    wrong = share_plaintext("vote-f", 1, 3, (secrets[0].polynomial(3) + 1) % N)  # dealer 1 cheats
     box = Box(PrivateKey(secrets[0].box_secret_key), PublicKey(announcements[2].box_key))
     cheated = _replace_message(messages, 1, 3, bytes(box.encrypt(wrong)))
     _, (genuine,) = receive_shares(secrets[2], announcements, cheated)
@@ -231,7 +231,7 @@ def test_share_with_wrong_plaintext_context_gets_a_complaint() -> None:
     announcements = [a for _, a in pairs]
     box = Box(PrivateKey(secrets[0].box_secret_key), PublicKey(announcements[1].box_key))
     for plaintext in (
-        _plaintext("vote-w", 1, 1, secrets[0].polynomial(2)),  # says it is for trustee 1
+        share_plaintext("vote-w", 1, 1, secrets[0].polynomial(2)),  # says it is for trustee 1
         b"not json",
         canonical_json({"version": 1}),
     ):
