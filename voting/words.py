@@ -41,7 +41,7 @@ def choose(given: str | None, environ: Mapping[str, str]) -> str:
     return DEFAULT_LANGUAGE
 
 
-def use(language: str) -> None:
+def use(language: str, catalogues: Path = TRANSLATIONS) -> None:
     """Speak `language` from now on (one of LANGUAGES; English is the catalogue's source).
 
     Without its compiled catalogue (an installation built without `make`), the tool says so on
@@ -51,10 +51,10 @@ def use(language: str) -> None:
         _CURRENT.language, _CURRENT.words = "en", gettext.NullTranslations()
         return
     try:
-        words = gettext.translation("messages", TRANSLATIONS, languages=[language])
+        words = gettext.translation("messages", catalogues, languages=[language])
     except OSError:
         print(
-            f"stembus: no {language} catalogue in {TRANSLATIONS}; speaking English",
+            f"stembus: no {language} catalogue in {catalogues}; speaking English",
             file=sys.stderr,
         )
         _CURRENT.language, _CURRENT.words = "en", gettext.NullTranslations()

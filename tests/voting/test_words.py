@@ -27,10 +27,9 @@ def test_the_dutch_catalogue_is_found_next_to_the_package() -> None:
 
 
 def test_a_missing_catalogue_is_said_and_the_tools_speak_english(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(words, "TRANSLATIONS", tmp_path)
-    words.use("nl")
+    words.use("nl", catalogues=tmp_path)
     assert words.current() == "en"  # what the trustee tool then asks the server for
     assert _("database is up to date") == "database is up to date"
     assert "no nl catalogue" in capsys.readouterr().err

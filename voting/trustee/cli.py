@@ -215,7 +215,7 @@ def ceremony(
             digests_shown = True
         if secret is not None and board.get("step") in _USES_ANNOUNCEMENTS:
             # From dealing on, every step relies on the announcements: only the ones read aloud.
-            if fingerprint is None:  # pragma: no cover  # next_step refused such a board
+            if fingerprint is None:  # a board whose number of trustees is not the secret's
                 raise ToolError(_("the board shows no complete set of announcements"))
             election = str(board.get("election_id"))
             held = _pinned(pinned, election)
