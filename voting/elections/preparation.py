@@ -6,11 +6,12 @@ ceremony starts the election's shape is fixed, and when voting opens its texts a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Concatenate, Final, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -34,6 +35,9 @@ from voting.errors import Conflict, FieldError, Forbidden, NotFound
 from voting.events import record_event
 from voting.members.models import Branch
 from voting.members.services import officer_branch_ids
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # The manifest keeps the statutes' Dutch words, whatever the officer's language; pages
 # show them translated by key (voting/elections/manifests.py `option_label`).
@@ -274,48 +278,6 @@ def _slug(title: str, session: Session) -> str:
             return slug
 
 
-def create_election(
-    session: Session,
-    actor: Account,
-    meeting: Meeting,
-    *,
-    title: str,
-    opens_local: dt.datetime,
-    closes_local: dt.datetime,
-    electorate_kind: ElectorateKind,
-    branch_id: int | None,
-    cutoff: dt.date,
-    require_second_factor: bool,
-    now: dt.datetime,
-    listed_members: Sequence[int] = (),
-) -> Election:
-    """A new draft election under a meeting; times are wall-clock in the meeting's zone.
-
-    A listed electorate (`ElectorateKind.LISTED`) is the members in `listed_members`, for
-    example a decision group's secret fallback vote.
-
-    Raises:
-        FieldError: closing before opening, opening in the past, a branch electorate without
-            a branch.
-    """
-    election = stage_election(
-        session,
-        actor,
-        meeting,
-        title=title,
-        opens_local=opens_local,
-        closes_local=closes_local,
-        electorate_kind=electorate_kind,
-        branch_id=branch_id,
-        cutoff=cutoff,
-        require_second_factor=require_second_factor,
-        now=now,
-        listed_members=listed_members,
-    )
-    session.commit()
-    return election
-
-
 def stage_election(
     session: Session,
     actor: Account,
@@ -331,11 +293,16 @@ def stage_election(
     now: dt.datetime,
     listed_members: Sequence[int] = (),
 ) -> Election:
-    """`create_election`, but flushes and does not commit: the caller commits (a copy of a
-    vote is one transaction, voting/elections/copying.py).
+    """A new draft election under a meeting; times are wall-clock in the meeting's zone.
+    Flushes without committing (a copy of a vote is one transaction, copying.py);
+    `create_election` commits.
+
+    A listed electorate (`ElectorateKind.LISTED`) is the members in `listed_members`, for
+    example a decision group's secret fallback vote.
 
     Raises:
-        FieldError: as `create_election`.
+        FieldError: closing before opening, opening in the past, a branch electorate without
+            a branch.
     """
     opens_at = to_utc(opens_local, meeting.timezone, "opens_at")
     closes_at = to_utc(closes_local, meeting.timezone, "closes_at")
@@ -406,52 +373,6 @@ def draft(session: Session, election_id: int) -> Election:
     return election
 
 
-def add_question(
-    session: Session,
-    actor: Account,
-    election: Election,
-    *,
-    kind: QuestionKind,
-    title: str,
-    text: str,
-    rule: RuleChoice,
-    options: Sequence[str] = (),
-    seats: int | None = None,
-    min_selections: int | None = None,
-    max_selections: int | None = None,
-    amends: ElectionQuestion | None = None,
-    amends_paragraph: int | None = None,
-    now: dt.datetime,
-) -> ElectionQuestion:
-    """Add a question to a draft election.
-
-    Motions, amendments and budget lines get the options voor / tegen / onthouding (no
-    selection is a blank vote). Multiple choice and approval take the given options.
-
-    Raises:
-        Forbidden: the actor may not run this vote (`may_manage`).
-        FieldError: naming the field (options, seats, selections, amended paragraph, rule).
-    """
-    question = stage_question(
-        session,
-        actor,
-        election,
-        kind=kind,
-        title=title,
-        text=text,
-        rule=rule,
-        options=options,
-        seats=seats,
-        min_selections=min_selections,
-        max_selections=max_selections,
-        amends=amends,
-        amends_paragraph=amends_paragraph,
-        now=now,
-    )
-    session.commit()
-    return question
-
-
 def stage_question(
     session: Session,
     actor: Account,
@@ -469,10 +390,15 @@ def stage_question(
     amends_paragraph: int | None = None,
     now: dt.datetime,
 ) -> ElectionQuestion:
-    """`add_question`, but flushes and does not commit: the caller commits.
+    """Add a question to a draft election, flushing without committing; `add_question`
+    commits.
+
+    Motions, amendments and budget lines get the options voor / tegen / onthouding (no
+    selection is a blank vote). Multiple choice and approval take the given options.
 
     Raises:
-        Forbidden, FieldError: as `add_question`.
+        Forbidden: the actor may not run this vote (`may_manage`).
+        FieldError: naming the field (options, seats, selections, amended paragraph, rule).
     """
     require_manager(actor, election)
     if len(election.questions) >= MAX_QUESTIONS:
@@ -552,6 +478,24 @@ def stage_question(
         details={"question": question.position, "kind": kind.value},
     )
     return question
+
+
+def _committing(
+    stage: Callable[Concatenate[Session, P], R],
+) -> Callable[Concatenate[Session, P], R]:
+    """The service that runs `stage` and then commits the session."""
+
+    @functools.wraps(stage)
+    def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        result = stage(session, *args, **kwargs)
+        session.commit()
+        return result
+
+    return run
+
+
+create_election = _committing(stage_election)
+add_question = _committing(stage_question)
 
 
 def remove_question(
