@@ -8,7 +8,8 @@ the voters and has them cast concurrently over HTTP on loopback. Afterwards it c
 election, lets the trustees decrypt, publishes, writes the record and verifies it with
 audit's verifier. Prints one JSON line: ballots per second, latency percentiles, errors,
 whether the record verifies, the CPU per ballot of the service, PostgreSQL and the load
-generator, and the parts of a cast timed in-process (where the time goes).
+generator, the parts of a cast timed in-process (where the time goes), and the ceiling that
+proving and checking alone set on this machine (cores ÷ their CPU per ballot).
 
 Passwords use the cheap test profile of Argon2id (STEMBUS_ENV=test) so that signing in
 300 members does not dominate; rate limits are off (RATELIMIT_ENABLED=false). Needs
@@ -140,6 +141,13 @@ def profile_cast(
         median["whole_cast_service"] - median["encrypt_prove"] - median["verify"]
     )
     return {f"{part}_cpu_ms": round(value, 1) for part, value in median.items()}
+
+
+def crypto_ceiling(profile: dict[str, float]) -> float:
+    """Ballots per second if every core did nothing but prove and check (the in-process
+    figures): the bound this machine sets, against which the measured rate can be read."""
+    crypto_ms = profile["encrypt_prove_cpu_ms"] + profile["verify_cpu_ms"]
+    return round((os.cpu_count() or 1) * 1000 / crypto_ms, 1)
 
 
 def start_gunicorn(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str, Path]:
@@ -384,6 +392,7 @@ def main() -> None:
                     "record_verifies": report.ok,
                     "verify_seconds": round(verify_seconds, 2),
                     "cast_in_process": profile,
+                    "crypto_ceiling_ballots_per_s": crypto_ceiling(profile),
                     "cpu_ms_per_ballot": cpu_per_ballot(before, after, outcome, len(latencies)),
                 },
                 sort_keys=True,
