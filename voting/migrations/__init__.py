@@ -63,3 +63,18 @@ def drop_append_only(table: str) -> None:
     else:
         for verb in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+
+
+def set_storage(table: str, column: str, *, compressed: bool) -> None:
+    """Inside a migration: whether PostgreSQL tries to compress the column's large values.
+
+    Encrypted ballots are mostly base64 of random bytes: PostgreSQL's compressor gives up on
+    them (it keeps a value compressed only if it saves a quarter), after spending about
+    1.5 ms of the database's CPU on every 50 kB value (bench/cast_load.py). EXTERNAL stores
+    them out of line without trying. SQLite has no such setting.
+    """
+    from alembic import op  # see make_append_only
+
+    if op.get_bind().dialect.name == "postgresql":
+        storage = "EXTENDED" if compressed else "EXTERNAL"
+        op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET STORAGE {storage}")
