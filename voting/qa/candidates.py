@@ -53,6 +53,7 @@ def _require_officer(session: Session, actor: Account, election: Election) -> No
     roles = actor.role_set()
     if not roles & {Role.OFFICER, Role.ADMIN}:
         raise Forbidden
+    preparation.require_manager(actor, election)  # object scope: the vote's own officers
     mine = session.scalar(
         select(Candidate.id).where(
             Candidate.election_id == election.id,
@@ -71,7 +72,8 @@ def election_for_officer(session: Session, actor: Account, election_id: int) -> 
 
     Raises:
         NotFound: no such election.
-        Forbidden: not an officer, or a candidate in this election.
+        Forbidden: not an officer who runs this vote (`preparation.may_manage`), or a
+            candidate in this election.
     """
     election = session.get(Election, election_id)
     if election is None:

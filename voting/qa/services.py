@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voting.accounts.models import Account, Role
+from voting.elections import preparation
 from voting.elections.lifecycle import in_electorate
 from voting.elections.models import Election
 from voting.errors import Conflict, FieldError, Forbidden, NotFound
@@ -114,7 +115,7 @@ class Viewer:
     in_electorate: bool
     candidate: Candidate | None  # the account's active candidacy in this election
     is_moderator_role: bool
-    is_officer_role: bool
+    is_officer_role: bool  # an officer who runs this vote (object scope, docs/security.md)
 
     @property
     def election(self) -> Election:
@@ -190,7 +191,8 @@ def viewer_of(session: Session, actor: Account, qa: QA) -> Viewer:
         and in_electorate(session, qa.election, actor.member_id),
         candidate=candidacy(session, qa.election_id, actor.id),
         is_moderator_role=Role.MODERATOR in roles,
-        is_officer_role=bool(roles & {Role.OFFICER, Role.ADMIN}),
+        is_officer_role=bool(roles & {Role.OFFICER, Role.ADMIN})
+        and preparation.may_manage(actor, qa.election),
     )
 
 

@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 from voting.accounts.models import Account, Role
 from voting.consensus.markup import render_markdown
 from voting.db import request_session, utcnow
+from voting.elections import preparation
 from voting.elections.models import Election
 from voting.errors import Conflict, FieldError, NotFound
 from voting.extensions import limiter, signed_in_account_key
@@ -88,7 +89,9 @@ def index() -> Reply:
         unset = [
             e
             for e in db.scalars(select(Election).order_by(Election.opens_at.desc()))
-            if e.id not in with_qa and candidacy.approval_questions(e)
+            if e.id not in with_qa
+            and candidacy.approval_questions(e)
+            and preparation.may_manage(account, e)
         ]
     return render_template("qa/index.html", qas=found, unset=unset, now=utcnow())
 

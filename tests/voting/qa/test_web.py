@@ -21,13 +21,14 @@ from tests.mailsink import MailSink
 from tests.voting.qa import arrange
 from tests.voting.qa.arrange import KEYRING
 from tests.voting.web import csrf_from, page_token, post_form, sign_in
-from voting.accounts.models import Account
+from voting.accounts.models import Account, Role
 from voting.config import Settings
 from voting.db import utcnow
+from voting.events import Event
 from voting.mail import SMTPMailer
 from voting.moderation.clauses import Clause
 from voting.qa import moderation, questions
-from voting.qa.models import QAAnswer, QAReport, Question, QuestionState, Upvote
+from voting.qa.models import Candidate, QAAnswer, QAReport, Question, QuestionState, Upvote
 from voting.spreadsheet import unescape_cell
 
 PAYLOADS = (
@@ -540,3 +541,48 @@ def test_the_moderators_overview_counts_what_waits(
     html = moderator.get("/moderation").get_data(as_text=True)
     assert re.search(r"Bestuursverkiezing</a>: 1 decision waits", html)
     assert "/consensus/reports" in html
+
+
+def test_an_officer_of_another_branch_runs_nothing_in_this_q_and_a(
+    app: Flask, db: Session, setup: arrange.Setup
+) -> None:
+    """Object scope (T23) in the Q&A as in the votes: the Utrecht vote's Q&A is run by its own
+    officers; an officer of Groningen gets 403 on every page and post, and nothing changes."""
+    far = factories.account(
+        db,
+        factories.auth_config(),
+        roles=(Role.OFFICER,),
+        totp=True,
+        officer_branch="groningen",
+        branch_code="groningen",
+        name="Officier Groningen",
+    )
+    client = _client(app, far)
+    election = setup.election.id
+    anna = setup.candidates[0]
+    before = (_count(db, Candidate), _count(db, Event))
+    for path in (
+        f"/qa/{election}",
+        f"/qa/{election}/setup",
+        f"/qa/{election}/candidates",
+        f"/qa/{election}/live/control",
+    ):
+        assert client.get(path).status_code == 403, path
+    token = page_token(client, "/privacy")
+    posts = {
+        f"/qa/{election}/setup": {"opens_at": "2030-01-01T10:00", "closes_at": "2030-01-02T10:00"},
+        f"/qa/{election}/candidates": {"member_number": setup.outsider.member.number},
+        f"/qa/candidates/{anna.id}/withdraw": {},
+        f"/qa/{election}/ballot": {},
+        f"/qa/{election}/live/finish": {},
+        f"/qa/{election}/live/show": {"question_id": "1"},
+    }
+    for path, data in posts.items():
+        assert client.post(path, data={"csrf_token": token, **data}).status_code == 403, path
+    db.expire_all()
+    assert db.get(Candidate, anna.id).withdrawn_at is None
+    assert (_count(db, Candidate), _count(db, Event)) == before
+    assert "Bestuursverkiezing" not in client.get("/qa").get_data(as_text=True)
+    # The vote's own officer still runs it.
+    own = _client(app, setup.officer)
+    assert own.get(f"/qa/{election}/candidates").status_code == 200
