@@ -8,6 +8,7 @@ which election) is checked again by the services.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Final, TypeVar
@@ -110,9 +111,16 @@ def _safe_next() -> str:
     return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
+_LOCAL_PATH: Final = re.compile(r"/(?![/\\])[!-\[\]-~]*")
+"""A path on this site: "/" not followed by "/" or a backslash, then printable ASCII without
+spaces, control characters or backslashes. Werkzeug and browsers drop tabs and line breaks
+from a Location and read a backslash as "/", so "/", a tab, "/evil.example" would arrive as
+"//evil.example": another site."""
+
+
 def is_safe_next(target: str | None) -> bool:
     """True when `target` is a path on this site (for `?next=` after signing in)."""
-    return bool(target) and target.startswith("/") and not target.startswith(("//", "/\\"))  # type: ignore[union-attr]  # bool(target) guards None
+    return target is not None and _LOCAL_PATH.fullmatch(target) is not None
 
 
 CONTENT_SECURITY_POLICY: Final = "; ".join(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -109,6 +110,40 @@ def test_each_sign_in_makes_a_new_server_session(app: Flask, db: Session) -> Non
         select(AuthSession.token_hash).where(AuthSession.account_id == account.id)
     ).all()
     assert len(set(hashes)) == 2
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example/x",
+        "/\n/evil.example/x",
+        "/\\evil.example/x",
+        "\t//evil.example/x",
+        "https://evil.example/x",
+        "/ /evil.example/x",
+    ],
+)
+def test_next_with_hidden_characters_does_not_lead_off_the_site(
+    app: Flask, client: FlaskClient, db: Session, target: str
+) -> None:
+    """Werkzeug and browsers drop tabs and line breaks from a Location and read a backslash
+    as "/": none of these may come out as //evil.example, after signing in or a language."""
+    account = factories.account(db, _auth(app))
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_from(client.get("/login").get_data(as_text=True)),
+            "email": account.member.email,
+            "password": factories.PASSWORD,
+            "next": target,
+        },
+    )
+    assert response.headers["Location"] == "/"
+    response = client.post(
+        "/language",
+        data={"csrf_token": page_token(client), "locale": "nl", "next": target},
+    )
+    assert response.headers["Location"] == "/"
 
 
 def test_next_parameter_only_leads_to_local_pages(
