@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+import unicodedata
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -67,7 +68,11 @@ def compose(settings: Settings, *, to: str, subject: str, body: str) -> EmailMes
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
-    message["Subject"] = subject
+    # A subject is one line: line breaks (from a title, say) would make EmailMessage refuse
+    # the header, after the change the mail reports has been committed.
+    message["Subject"] = " ".join(
+        "".join(" " if unicodedata.category(c) == "Cc" else c for c in subject).split()
+    )
     message["Message-ID"] = make_msgid(domain="stembus.invalid")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)

@@ -19,7 +19,7 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 from flask_babel import force_locale
-from sqlalchemy import Engine, event, inspect, select, text
+from sqlalchemy import Engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
@@ -594,3 +594,36 @@ def test_the_ballot_numbers_paragraphs_as_amendments_count_them(app: Flask, db: 
     assert ("4", "Drie.") in numbered
     assert ("3", "Twee.") in numbered
     assert "changes paragraph 4 of question 2" in page
+
+
+def test_a_title_with_a_line_break_is_refused_and_never_breaks_the_mail(
+    app: Flask, db: Session, mail: MailSink
+) -> None:
+    """A crafted title with a line break gets a message on the field; and should one reach
+    the database another way, the cast still ends on its receipt with a one-line Subject
+    (EmailMessage refuses a header with a line break, after the ballot was committed)."""
+    setup = make_election(db, voters=1)
+    client = officer_client(app, db, setup.officer)
+    elections = db.scalar(select(func.count()).select_from(Election))
+    page = client.get(f"/elections/{setup.election.id}/copy").get_data(as_text=True)
+    response = client.post(
+        f"/elections/{setup.election.id}/copy",
+        data={
+            "csrf_token": csrf_from(page),
+            "title": "Moties ALV\nBcc: x@evil.example",
+            "opens_at": "2030-01-01T10:00",
+            "closes_at": "2030-01-08T10:00",
+            "cutoff": "2026-11-01",
+        },
+    )
+    assert response.status_code == 400
+    assert "Use one line" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(Election)) == elections
+    election = _open_now(db, setup)
+    election.title = "Moties ALV\r\nBcc: x@evil.example"
+    db.commit()
+    voter = _voter_client(app, setup.voters[0])
+    assert "/receipt/" in _cast(voter, election.slug, {"q1": ["voor"]})
+    [message] = mail.wait_for(1, to=setup.voters[0].member.email)
+    assert message["Subject"].endswith("Moties ALV Bcc: x@evil.example")
+    assert message["Bcc"] is None
