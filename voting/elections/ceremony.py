@@ -36,7 +36,7 @@ from ballots import (
     resolve_complaint,
 )
 from voting.accounts.credentials import new_token, token_digest
-from voting.accounts.models import Account
+from voting.accounts.models import Account, Role
 from voting.elections.manifests import build_manifest_questions
 from voting.elections.models import (
     CeremonyMessage,
@@ -136,13 +136,24 @@ def trustee_of(election: Election, account: Account) -> Trustee:
 
 
 def trustee_for_token(session: Session, token: str) -> Trustee:
-    """The trustee a tool's token belongs to.
+    """The trustee a tool's token belongs to, while its account may still act as a trustee.
+
+    A token works only as long as the web would let its holder make it: an account that was
+    disabled, left the party or lost the trustee role loses its tool's access too
+    (docs/security.md).
 
     Raises:
-        NotFound: unknown token (one answer for every failure).
+        NotFound: unknown token, or its account no longer usable or no longer a trustee (one
+            answer for every failure).
     """
     trustee = session.scalar(select(Trustee).where(Trustee.token_hash == token_digest(token)))
-    if trustee is None:
+    account = None if trustee is None else session.get(Account, trustee.account_id)
+    if (
+        trustee is None
+        or account is None
+        or not account.is_usable
+        or Role.TRUSTEE not in account.role_set()
+    ):
         raise NotFound(_l("This trustee token does not work. Make a new one on the website."))
     return trustee
 

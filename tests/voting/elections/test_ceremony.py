@@ -21,11 +21,15 @@ from ballots.complaints import seal_complaint
 from ballots.group import Scalar
 from tests import factories
 from tests.voting.elections.conftest import SECRET_KEY, Setup, make_election, officer_client
+from voting.accounts.models import Role
+from voting.accounts.services import disable_account
+from voting.admin.services import revoke_role
 from voting.auditlog import SQLLogStore
 from voting.elections import ceremony
 from voting.elections.ceremony import CeremonyRefused, Step
 from voting.elections.lifecycle import open_voting
 from voting.elections.models import ElectionState
+from voting.errors import NotFound
 from voting.events import Event
 from voting.trustee.steps import Action, BoardError, Next, next_step
 
@@ -315,3 +319,30 @@ def test_a_complaint_the_server_makes_up_is_not_answered_and_its_trustee_stops(
     # Trustee 2's own tool sees a complaint in its name that it did not make, and stops.
     with pytest.raises(BoardError, match="other complaints in your name"):
         _next(db, setup, 2)
+
+
+def test_a_trustee_token_stops_working_when_its_account_may_no_longer_act(
+    app: Flask, db: Session
+) -> None:
+    """Disabling the account, or taking away the trustee role, ends the tool's access as it
+    ends the web's: the token is refused with the same answer as an unknown one."""
+    setup = make_election(db)
+    ceremony.start_ceremony(db, setup.officer, setup.election, NOW)
+    first, second, third = setup.trustee_accounts
+    tokens = [ceremony.issue_token(db, a, setup.election, NOW) for a in (first, second, third)]
+    api = app.test_client()
+
+    def board(token: str) -> int:
+        return api.get(
+            "/api/trustee/board", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+
+    assert [board(t) for t in tokens] == [200, 200, 200]
+    admin = factories.account(db, factories.auth_config(), roles=(Role.ADMIN,), name="Beheerder")
+    disable_account(db, first, admin, NOW, "Uit de Partijraad")
+    for grant in list(second.roles):
+        revoke_role(db, admin, grant.id, NOW)
+    db.expire_all()
+    assert [board(t) for t in tokens] == [404, 404, 200]
+    with pytest.raises(NotFound):
+        ceremony.trustee_for_token(db, tokens[1])
