@@ -302,7 +302,7 @@ def test_member_votes_twice_with_the_keyboard_alone(site: Site, new_visitor: New
     assert _question_number(as_member) == "Vraag 1 van 4"
     assert (
         "Onthoudingen en blanco stemmen tellen niet mee"
-        in as_member.page.locator("#q1 .hint").inner_text()
+        in as_member.page.locator("#q1-rule").inner_text()
     )
     as_member.tab_to(lambda f: f.name == "q1")  # the first option: Voor
     keys.press("Space")
@@ -323,7 +323,7 @@ def test_member_votes_twice_with_the_keyboard_alone(site: Site, new_visitor: New
     as_member.tab_to(lambda f: f.value == "review")
     as_member.press("Enter")
     assert as_member.status == 400
-    assert _error_summary(as_member) == [("#q4", "Kies maximaal 2.")]
+    assert _error_summary(as_member) == [("#q4", "Vraag 4: kies maximaal 2.")]
     as_member.tab_to(lambda f: f.href == "#q4", limit=1)
     keys.press("Enter")
     # The next Tab lands on the question's first box; the three ticks are kept to correct.
@@ -360,9 +360,14 @@ def test_member_votes_twice_with_the_keyboard_alone(site: Site, new_visitor: New
     as_member.press("Enter")
     assert as_member.status == 400
     assert _error_summary(as_member) == [
-        ("#q3", "Kies minstens 1."),
-        ("#q4", "Kies maximaal 2."),
+        ("#q3", "Vraag 3: kies een optie."),
+        ("#q4", "Vraag 4: kies maximaal 2."),
     ]
+    for qid in ("q3", "q4"):  # the rule, the number of choices and the error, all present
+        described = str(as_member.page.locator(f"#{qid}").get_attribute("aria-describedby"))
+        assert described.split() == [f"{qid}-rule", f"{qid}-limit", f"{qid}-error"]
+        for target in described.split():
+            assert as_member.page.locator(f"#{target}").count() == 1
     assert as_member.page.locator("#q1-tegen").is_checked()  # the valid choice stays
     as_member.tab_to(lambda f: f.name == "q3")
     keys.press("ArrowDown")

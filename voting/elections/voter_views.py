@@ -114,6 +114,20 @@ def _how_many(low: int, high: int) -> str:
     return _("Choose at least %(low)d and at most %(high)d.", low=low, high=high)
 
 
+def _limit(low: int, high: int) -> str:
+    """The number of choices, as the hint under a question's title says it."""
+    if high == 1:
+        return _("Choose one option.")  # the blank vote, where allowed, is one of them
+    return _how_many(low, high)
+
+
+def _missing(low: int, high: int) -> str:
+    """The problem with a question left empty that needs a choice."""
+    if high == 1:
+        return _("Choose an option.")
+    return _how_many(low, high)
+
+
 def _render_ballot(
     election: Election,
     chosen: Mapping[str, list[str]],
@@ -148,6 +162,7 @@ def _fields_context(
         "shown": shown,
         "problems": problems,
         "rules": {q.qid: describe_rule(rule_of(q)) for q in questions},
+        "limits": {q.qid: _limit(q.min_selections, q.max_selections) for q in questions},
     }
 
 
@@ -220,7 +235,7 @@ def ballot(slug: str) -> Reply:
     if action == "edit":
         return _render_ballot(election, chosen, {}, mode, step)
     missing = {
-        q.id: _("Choose at least %(low)d.", low=q.min_selections)
+        q.id: _missing(q.min_selections, q.max_selections)
         for q in questions
         if q.id not in chosen and q.min_selections > 0
     }

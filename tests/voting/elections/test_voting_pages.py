@@ -627,3 +627,53 @@ def test_a_title_with_a_line_break_is_refused_and_never_breaks_the_mail(
     [message] = mail.wait_for(1, to=setup.voters[0].member.email)
     assert message["Subject"].endswith("Moties ALV Bcc: x@evil.example")
     assert message["Bcc"] is None
+
+
+def _described_by(html: str, element_id: str) -> list[str]:
+    tag = re.search(rf'<fieldset[^>]* id="{element_id}"[^>]*>', html)
+    assert tag is not None, element_id
+    found = re.search(r'aria-describedby="([^"]*)"', tag.group(0))
+    return found.group(1).split() if found else []
+
+
+def test_each_question_is_described_by_its_rule_and_number_of_choices_always(
+    app: Flask, db: Session
+) -> None:
+    setup = make_election(db, voters=1, questions=4)
+    slug = _open_now(db, setup).slug
+    client = _voter_client(app, setup.voters[0])
+    for path in (f"/vote/{slug}", f"/vote/{slug}?mode=step"):
+        html = client.get(path).get_data(as_text=True)
+        for qid in re.findall(r'<fieldset class="question[^"]*" id="(q\d+)"', html):
+            ids = _described_by(html, qid)
+            assert ids == [f"{qid}-rule", f"{qid}-limit"]
+            for target in ids:
+                assert f'id="{target}"' in html
+    html = client.get(f"/vote/{slug}").get_data(as_text=True)
+    assert re.search(r'id="q1-limit">Choose one option\.<', html)
+    assert re.search(r'id="q2-limit">Choose at most 2\.<', html)
+
+
+def test_the_error_summary_names_each_question_and_links_to_it(app: Flask, db: Session) -> None:
+    setup = make_election(db, voters=1, questions=4)
+    slug = _open_now(db, setup).slug
+    client = _voter_client(app, setup.voters[0])
+    client.post("/language", data={"csrf_token": page_token(client, "/vote/"), "locale": "nl"})
+    token = page_token(client, f"/vote/{slug}")
+    response = client.post(
+        f"/vote/{slug}",
+        data=MultiDict(
+            [("csrf_token", token), ("mode", "all"), ("action", "review"), ("q1", "voor")]
+            + [("q2", key) for key in ("o1", "o2", "o3")]
+        ),
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    start = html.index('class="error-summary"')
+    summary = html[start : html.index("</ul>", start)]
+    entries = re.findall(r'<li><a href="#(q\d+)">([^<]*)</a></li>', summary)
+    assert entries == [("q2", "Vraag 2: kies maximaal 2."), ("q4", "Vraag 4: kies een optie.")]
+    assert "minstens" not in summary
+    for qid, _entry in entries:
+        assert _described_by(html, qid) == [f"{qid}-rule", f"{qid}-limit", f"{qid}-error"]
+        assert f'id="{qid}-error"' in html
