@@ -16,6 +16,7 @@ from flask import Flask, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voting.accounts.identity import AUTH_EXTENSION_KEY, load_user
 from voting.accounts.services import AuthConfig
@@ -88,6 +89,12 @@ def create_app(
         # Links in mail and QR codes use STEMBUS_BASE_URL; requests for any other host are
         # refused, so a forged Host header cannot steer anything (Flask's TRUSTED_HOSTS).
         app.config["TRUSTED_HOSTS"] = [urlsplit(settings.base_url).hostname]
+    if settings.proxy_hops:
+        # The client's own address for the per-address rate limits, from the proxies we
+        # were told to trust (and only those: a client's own X-Forwarded-For is ignored).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     app.extensions[SETTINGS_KEY] = settings
     app.extensions[EXTENSION_KEY] = database or Database.from_url(
         settings.database_url, settings.witness_path or None

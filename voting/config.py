@@ -42,6 +42,8 @@ class PasswordHashing:
     parallelism: int = 4
 
 
+MAX_PROXY_HOPS: Final = 5
+
 TEST_PASSWORD_HASHING: Final = PasswordHashing(time_cost=1, memory_cost_kib=1024, parallelism=1)
 
 
@@ -72,6 +74,10 @@ class Settings:
     max_content_length: int = 8 * 1024 * 1024
     password_hashing: PasswordHashing = PasswordHashing()
     rate_limits_enabled: bool = True
+    proxy_hops: int = 0
+    """How many reverse proxies in front of the service append to X-Forwarded-For (and set
+    X-Forwarded-Proto); 0 trusts neither header. Behind one nginx or Caddy it must be 1, or
+    every member has the proxy's address and the per-address limits hold for all at once."""
 
     @property
     def is_production(self) -> bool:
@@ -115,6 +121,7 @@ class Settings:
             ratelimit_storage_uri=environ.get("RATELIMIT_STORAGE_URI", "memory://"),
             ratelimit_key_prefix=environ.get("RATELIMIT_KEY_PREFIX", "stembus"),
             rate_limits_enabled=_bool(environ, "RATELIMIT_ENABLED", default=True),
+            proxy_hops=_int(environ, "STEMBUS_PROXY_HOPS", 0),
             log_level=environ.get("LOG_LEVEL", "INFO").upper(),
             default_locale=environ.get("DEFAULT_LOCALE", "nl"),
             instance_path=instance_path,
@@ -157,6 +164,8 @@ class Settings:
             raise ConfigError("LOG_LEVEL", "must be DEBUG, INFO, WARNING or ERROR")
         if not self.ratelimit_storage_uri.startswith(("memory://", "redis://", "rediss://")):
             raise ConfigError("RATELIMIT_STORAGE_URI", "must be memory:// or redis://host:port")
+        if not 0 <= self.proxy_hops <= MAX_PROXY_HOPS:
+            raise ConfigError("STEMBUS_PROXY_HOPS", f"must be 0 to {MAX_PROXY_HOPS}")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             raise ConfigError("SESSION_IDLE_MINUTES", "session lifetimes must be positive")
 

@@ -27,7 +27,8 @@ from tests.voting.conftest import base_settings, fresh_database_url, migrated_en
 from tests.voting.elections.conftest import make_election, ready_and_open
 from tests.voting.web import page_token, sign_in
 from voting import create_app
-from voting.accounts.views import LOGIN_LIMIT_PER_ACCOUNT
+from voting.accounts.models import Role
+from voting.accounts.views import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_ADDRESS
 from voting.db import Database, utcnow
 from voting.elections.public_views import RECORD_LIMIT
 from voting.elections.voter_views import CAST_LIMIT
@@ -70,6 +71,39 @@ def test_login_for_one_address_is_limited_whatever_the_client_address(
     )
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def _failed_logins(app: Flask, forwarded_for: str, count: int) -> list[int]:
+    """`count` failed sign-ins to addresses nobody has, from one client behind the proxy."""
+    client = app.test_client()
+    token = page_token(client)
+    return [
+        client.post(
+            "/login",
+            data={"csrf_token": token, "email": f"x{n}@example.org", "password": "x"},
+            headers={"X-Forwarded-For": forwarded_for},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},  # the reverse proxy
+        ).status_code
+        for n in range(count)
+    ]
+
+
+def test_behind_a_proxy_each_client_has_its_own_address_limit(settings, database) -> None:
+    """STEMBUS_PROXY_HOPS=1: the limit per address is the client's (from X-Forwarded-For),
+    not the proxy's, so one client cannot lock every member out; without it, the header is
+    ignored, so a client cannot escape its limit by inventing addresses."""
+    per_address = int(LOGIN_LIMIT_PER_ADDRESS.split()[0])
+    behind = create_app(
+        settings.with_changes(rate_limits_enabled=True, proxy_hops=1), database=database
+    )
+    assert _failed_logins(behind, "203.0.113.7", per_address + 1)[-1] == 429
+    assert _failed_logins(behind, "198.51.100.9", 1) == [200]
+    direct = create_app(
+        settings.with_changes(rate_limits_enabled=True, ratelimit_key_prefix="direct"),
+        database=database,
+    )
+    statuses = [_failed_logins(direct, f"203.0.113.{n}", 1)[0] for n in range(per_address + 1)]
+    assert statuses[-1] == 429
 
 
 def test_unknown_addresses_are_limited_like_known_ones(limited_app: Flask) -> None:
@@ -147,6 +181,12 @@ def test_second_step_is_limited(limited_app: Flask, db: Session) -> None:
         for _ in range(11)
     ]
     assert statuses[-1] == 429
+    # The limit is the account's: another member's second step, from the same address (a
+    # proxy, a party office), is not held up by it.
+    officer = factories.account(db, auth, roles=(Role.OFFICER,), totp=True, name="Officier")
+    other = limited_app.test_client()
+    sign_in(other, officer.member.email, factories.PASSWORD, factories.totp_secret(auth, officer))
+    assert other.get("/account").status_code == 200
 
 
 # ------------------------------------------------------------------ 4 gunicorn workers

@@ -39,7 +39,7 @@ from voting.accounts.services import (
 from voting.accounts.totp import provisioning_uri, qr_svg
 from voting.db import request_session, utcnow
 from voting.errors import FieldError, NotFound
-from voting.extensions import limiter, submitted_email_key
+from voting.extensions import limiter, signed_in_account_key, submitted_email_key
 from voting.i18n import LOCALE_SESSION_KEY
 from voting.runtime import current_mailer, current_settings
 from voting.security import Access, access, is_safe_next
@@ -110,7 +110,7 @@ def logout() -> Reply:
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
 @access(Access.SESSION)
-@limiter.limit(SECOND_FACTOR_LIMIT, methods=["POST"])
+@limiter.limit(SECOND_FACTOR_LIMIT, methods=["POST"], key_func=signed_in_account_key)
 def second_factor() -> Reply:
     """The second step of signing in: a TOTP code or a recovery code."""
     if not current_user.account.has_totp:
@@ -138,7 +138,7 @@ def second_factor() -> Reply:
 
 @bp.route("/account/second-factor/setup", methods=["GET", "POST"])
 @access(Access.SESSION)
-@limiter.limit(SECOND_FACTOR_LIMIT, methods=["POST"])
+@limiter.limit(SECOND_FACTOR_LIMIT, methods=["POST"], key_func=signed_in_account_key)
 def second_factor_setup() -> Reply:
     """Set up an authenticator app; required for privileged roles, offered to everyone."""
     account = current_user.account
