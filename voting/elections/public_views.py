@@ -250,7 +250,10 @@ def minutes_csv(meeting_id: int) -> Response:
     rows = []
     for election in published_elections(request_session(), meeting):
         for question in present(election):
-            counts = "; ".join(f"{line.label}: {line.count}" for line in question.options)
+            counts = "; ".join(
+                [f"{line.label}: {line.count}" for line in question.options]
+                + ([] if question.blank is None else [f"{_('blank')}: {question.blank}"])
+            )
             rows.append(
                 [
                     election.title,

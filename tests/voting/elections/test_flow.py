@@ -3,10 +3,13 @@ decryption by k of n trustees, publication, and the record verified by audit's v
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +17,9 @@ from audit.log import Log
 from audit.record import write_record
 from audit.verifier import verify_record
 from ballots import decrypt_share
+from tests import factories
 from tests.voting.elections.conftest import CLOSES, DURING, SECRET_KEY, Setup, ready_and_open
+from tests.voting.web import sign_in
 from voting.auditlog import SQLLogStore
 from voting.elections import lifecycle
 from voting.elections.casting import NotOpen, cast_ballot
@@ -28,7 +33,7 @@ CHOICES = [
 ]
 
 
-def test_whole_election_verifies(db: Session, setup: Setup, tmp_path: Path) -> None:
+def test_whole_election_verifies(app: Flask, db: Session, setup: Setup, tmp_path: Path) -> None:
     ready_and_open(db, setup)
     election = setup.election
     assert election.state is ElectionState.OPEN
@@ -102,3 +107,12 @@ def test_whole_election_verifies(db: Session, setup: Setup, tmp_path: Path) -> N
         assert voter.member.name not in record_text
         assert voter.member.email not in record_text
     assert json.loads((path / "result.json").read_text())
+    # The minutes list every decision with its counts, the blank votes included (voter 4
+    # left q1 empty), on the page and in the CSV alike.
+    member = app.test_client()
+    sign_in(member, setup.voters[1].member.email, factories.PASSWORD)
+    minutes = member.get(f"/meetings/{election.meeting_id}/minutes.csv")
+    text = minutes.get_data(as_text=True).removeprefix("\ufeff")  # the BOM spreadsheets want
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    first = next(row for row in rows[1:] if row[1] == "1")
+    assert first[-1].endswith("blank: 1")
