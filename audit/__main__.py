@@ -1,9 +1,9 @@
-"""`python -m audit`: verify an election record, or check one ballot in it.
+"""`python -m audit`: verify an election record, check one ballot in it, or a voter's receipt.
 
 protocol.md Part II, §II.8. This module only parses arguments, calls one function of audit/
-and prints its answer; exit codes: 0 all holds (or the ballot is proven in the log), 1 findings
-(or the ballot is not proven), 2 the record, the witness file or the tracking code cannot be
-read.
+and prints its answer; exit codes: 0 all holds (or the ballot is proven in the log, or the
+receipt holds), 1 findings (or the ballot is not proven, or the receipt does not hold), 2 the
+record, the witness file, the receipt file or the tracking code cannot be read.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 from audit.consistency import read_witness_heads
 from audit.errors import AuditError, RecordUnreadable
 from audit.head import moment_of
-from audit.lookup import find_ballot
+from audit.lookup import BallotFound, check_receipt, find_ballot
+from audit.receipt import read_receipt
 from audit.record import Record
 from audit.tracking import TrackingCode
 from audit.verifier import verify_record
@@ -39,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("record", type=Path, help="the record: a directory or a .zip")
     check.add_argument("tracking_code", help="the code on the receipt")
     check.add_argument("--json", action="store_true", help="print the answer as JSON")
+    receipt = commands.add_parser(
+        "receipt", help="does the record hold the ballot of this receipt file, as signed?"
+    )
+    receipt.add_argument("record", type=Path, help="the record: a directory or a .zip")
+    receipt.add_argument("receipt", type=Path, help="the receipt file the voter downloaded")
+    receipt.add_argument("--json", action="store_true", help="print the answer as JSON")
     return parser
 
 
@@ -64,6 +71,15 @@ def _verify(args: argparse.Namespace) -> int:
     return OK if report.ok else FINDINGS
 
 
+def _not_proven(error: AuditError, as_json: bool) -> int:
+    _print(
+        {"check": error.check, "detail": error.detail, "found": False},
+        as_json,
+        [f"NOT PROVEN: {error}"],
+    )
+    return FINDINGS
+
+
 def _check(args: argparse.Namespace) -> int:
     try:
         code = TrackingCode.parse(args.tracking_code)
@@ -74,12 +90,14 @@ def _check(args: argparse.Namespace) -> int:
     except AuditError as error:
         if error.check.startswith("code-"):
             return _unreadable(error)
-        _print(
-            {"check": error.check, "detail": error.detail, "found": False},
-            args.json,
-            [f"NOT PROVEN: {error}"],
-        )
-        return FINDINGS
+        return _not_proven(error, args.json)
+    data, lines = _found(found)
+    _print(data, args.json, lines)
+    return OK
+
+
+def _found(found: BallotFound) -> tuple[dict[str, object], list[str]]:
+    """What `check` and `receipt` say of a ballot found and proven in the log."""
     head = found.head.head
     status = (
         "counted"
@@ -100,13 +118,39 @@ def _check(args: argparse.Namespace) -> int:
         "proof": [node.hex() for node in found.proof.path],
         "superseded_by": found.superseded_by,
     }
+    return data, [
+        f"ballot {found.code} is entry {found.index} of the log: {status}",
+        f"inclusion proof ({len(found.proof.path)} hashes) verified against the signed head of "
+        f"size {head.size}, root {head.root.hex()}, {moment_of(head.timestamp):%Y-%m-%d %H:%M:%S} UTC",
+    ]
+
+
+def _receipt(args: argparse.Namespace) -> int:
+    try:
+        receipt = read_receipt(args.receipt)
+        with Record.from_path(args.record) as record:
+            checked = check_receipt(record, receipt)
+    except RecordUnreadable as error:
+        return _unreadable(error)
+    except AuditError as error:
+        return _not_proven(error, args.json)
+    data, lines = _found(checked.ballot)
+    head = checked.head.head
+    data["receipt_head"] = {
+        "root": head.root.hex(),
+        "size": head.size,
+        "timestamp": head.timestamp,
+    }
+    data["consistency"] = [node.hex() for node in checked.consistency.path]
     _print(
         data,
         args.json,
         [
-            f"ballot {found.code} is entry {found.index} of the log: {status}",
-            f"inclusion proof ({len(found.proof.path)} hashes) verified against the signed head of "
-            f"size {head.size}, root {head.root.hex()}, {moment_of(head.timestamp):%Y-%m-%d %H:%M:%S} UTC",
+            f"receipt for ballot {checked.ballot.code}, entry {checked.ballot.index} of the log: "
+            "signed by the election's log key; the log holds this receipt and the ballot it signs",
+            f"the receipt's head (size {head.size}, root {head.root.hex()}) is extended by the "
+            f"final head: consistency proof ({len(checked.consistency.path)} hashes) verified",
+            *lines,
         ],
     )
     return OK
@@ -115,7 +159,8 @@ def _check(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
-    return _verify(args) if args.command == "verify" else _check(args)
+    commands = {"verify": _verify, "check": _check, "receipt": _receipt}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":  # pragma: no cover - run by test_cli.py in a subprocess

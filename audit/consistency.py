@@ -19,6 +19,7 @@ from audit.container import DEFAULT_LIMITS, Limits
 from audit.errors import InvalidHead, LogInconsistent, RecordUnreadable
 from audit.head import SignedTreeHead, check_succession
 from audit.merkle import MerkleTree, verify_consistency
+from audit.receipt import is_receipt_file
 from audit.record import HEADS_FILE
 from audit.report import Findings
 from ballots.canonical import JSONValue, parse_canonical_json
@@ -164,7 +165,8 @@ def read_witness_heads(
 ) -> list[SignedTreeHead]:
     """Read the heads a witness saved: one signed head, a JSON array of them, or a heads.json.
 
-    Raises `RecordUnreadable` (file "--witness") for a file that is none of these.
+    Raises `RecordUnreadable` (file "--witness") for a file that is none of these, and
+    ("receipt-file") for a voter's receipt file, which `python -m audit receipt` reads.
     """
     name = "--witness"
     try:
@@ -175,6 +177,13 @@ def read_witness_heads(
         raise RecordUnreadable(name, "io", f"cannot read {path}: {error.strerror}") from error
     except BallotsError as error:
         raise RecordUnreadable(name, "json", str(error)) from error
+    if is_receipt_file(value):
+        raise RecordUnreadable(
+            name,
+            "receipt-file",
+            f"{path} is a voter's receipt, not a witness's heads: check it with "
+            "`python -m audit receipt RECORD RECEIPT`",
+        )
     if isinstance(value, Mapping) and "heads" in value:
         items: JSONValue = value["heads"]
     elif isinstance(value, Mapping):

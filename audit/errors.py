@@ -48,6 +48,11 @@ class InvalidHead(InvalidDocument):
     """A signed tree head is malformed, wrongly signed, or goes back in time or size."""
 
 
+class InvalidReceipt(InvalidDocument):
+    """A voter's receipt file is malformed, or does not hold against the record: wrongly
+    signed, for another election, index or ballot, or with a head the record does not have."""
+
+
 class InvalidTrackingCode(AuditError):
     """A tracking code is malformed or its check symbol does not match."""
 

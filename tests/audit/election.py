@@ -18,8 +18,10 @@ from nacl.public import Box, PrivateKey, PublicKey
 from audit import events
 from audit.entries import BallotCast, parse_entry
 from audit.log import Appended, Log
+from audit.merkle import hash_leaf
 from audit.record import write_record
 from audit.store import MemoryStore
+from audit.tracking import TrackingCode
 from ballots import (
     Announcement,
     Ballot,
@@ -273,6 +275,24 @@ def run_election(votes: Sequence[tuple[str, Mapping[str, Sequence[str]]]] = VOTE
     close_and_tally(built)
     decrypt_and_publish(built)
     return built
+
+
+def receipt_document(log: Log, index: int) -> dict[str, object]:
+    """The receipt file a voter downloads for the ballot at `index`, as the service writes it
+    (voting/elections/casting.py `Receipt.document()`, protocol.md §II.1), with the head
+    signed right after the cast."""
+    raw = log.entries(index, index + 1)[0]
+    entry = parse_entry(raw, index)
+    assert isinstance(entry, BallotCast)
+    head = next(h for h in log.heads() if h.head.size == index + 1)
+    return {
+        "version": 1,
+        "election_id": log.log_id,
+        "tracking_code": str(TrackingCode.from_leaf_hash(hash_leaf(raw))),
+        "log_index": index,
+        "receipt": entry.receipt.to_json(),
+        "head": head.to_json(),
+    }
 
 
 def write(built: Built, path: Path) -> Path:
