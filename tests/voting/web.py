@@ -49,3 +49,13 @@ def sign_in(
             client, "/login/second-factor", {"code": pyotp.TOTP(totp_secret).now()}
         )
     return response
+
+
+def summary_links(html: str) -> list[str]:
+    """The targets the error summary links to; each must be an id on the page."""
+    start = html.index('class="error-summary"')
+    summary = html[start : html.index("</div>", start)]
+    targets = re.findall(r'<a href="#([^"]+)"', summary)
+    for target in targets:
+        assert f'id="{target}"' in html, f"the error summary links to #{target}, not on the page"
+    return targets

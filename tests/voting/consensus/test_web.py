@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tests import factories
 from tests.voting.consensus import arrange
-from tests.voting.web import csrf_from, page_token, post_form, sign_in
+from tests.voting.web import csrf_from, page_token, post_form, sign_in, summary_links
 from voting.accounts.models import Account, Role
 from voting.consensus.models import (
     DecisionGroup,
@@ -342,6 +342,9 @@ def test_empty_reason_for_an_objection_gets_a_field_error(
     assert "There is a problem" in page
     assert "Give a reason for this position." in page
     assert _count(db, Position) == 0
+    no_kind = _take(_client(app, member), proposal.id, "", "")
+    assert no_kind.status_code == 400
+    assert summary_links(no_kind.get_data(as_text=True)) == ["kind"]
 
 
 def test_reason_is_stored_in_nfc(app: Flask, db: Session, open_round) -> None:
@@ -625,6 +628,7 @@ def test_facilitator_pages_show_what_is_there_and_refuse_bad_input(app: Flask, d
         as_member, vote_path, {"revision": "0"}, token_from=f"/consensus/proposals/{proposal.id}"
     )
     assert no_choice.status_code == 400
+    assert summary_links(no_choice.get_data(as_text=True)) == ["choice"]
     for voter, choice in ((as_member, "no"), (client, "yes")):
         response = post_form(
             voter,

@@ -20,7 +20,7 @@ from tests import factories
 from tests.mailsink import MailSink
 from tests.voting.qa import arrange
 from tests.voting.qa.arrange import KEYRING
-from tests.voting.web import csrf_from, page_token, post_form, sign_in
+from tests.voting.web import csrf_from, page_token, post_form, sign_in, summary_links
 from voting.accounts.models import Account, Role
 from voting.config import Settings
 from voting.db import utcnow
@@ -199,6 +199,7 @@ def test_reject_with_clause_and_appeal_through_the_pages(
     response = post_form(moderator, f"/qa/questions/{question.id}/reject", {"reason": "Waarom."})
     assert response.status_code == 400
     assert "Choose the clause" in response.get_data(as_text=True)
+    assert summary_links(response.get_data(as_text=True)) == ["clause"]
     response = post_form(
         moderator,
         f"/qa/questions/{question.id}/reject",

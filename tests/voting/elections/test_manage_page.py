@@ -1,0 +1,37 @@
+"""The officer's manage page through the test client: every error is at its field, and the
+error summary leads to it."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from tests.voting.elections.conftest import make_election, officer_client
+from tests.voting.web import page_token, summary_links
+
+
+def test_too_few_trustees_shows_the_error_at_the_checkboxes_and_the_summary_leads_there(
+    app: Flask, db: Session
+) -> None:
+    setup = make_election(db, voters=1)
+    client = officer_client(app, db, setup.officer)
+    manage = f"/elections/{setup.election.id}/manage"
+    response = client.post(
+        f"/elections/{setup.election.id}/trustees",
+        data={
+            "csrf_token": page_token(client, manage),
+            "trustees": str(setup.trustee_accounts[0].id),
+            "threshold": "2",
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert summary_links(html) == ["trustees"]
+    group = re.search(r'<fieldset id="trustees"[^>]*>', html)
+    assert group is not None
+    assert 'aria-describedby="trustees-error"' in group.group(0)
+    error = re.search(r'<p class="error-message" id="trustees-error">(.*?)</p>', html, re.S)
+    assert error is not None
+    assert "trustees" in error.group(1).lower()
