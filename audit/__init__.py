@@ -27,7 +27,7 @@ from audit.errors import (
     StoreError,
 )
 from audit.filestore import FileStore
-from audit.guard import aggregate_to_decrypt
+from audit.guard import Aggregate, aggregate_to_decrypt
 from audit.head import SignedTreeHead, TreeHead, sign_head
 from audit.log import Appended, Log, parse_head
 from audit.lookup import BallotFound, ReceiptChecked, ballots_under, check_receipt, find_ballot
@@ -47,6 +47,7 @@ from audit.tracking import TrackingCode, check_page_url
 from audit.verifier import verify_record
 
 __all__ = [
+    "Aggregate",
     "Appended",
     "AuditError",
     "BallotFound",

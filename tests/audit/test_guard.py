@@ -57,7 +57,7 @@ def _final(built: Built) -> SignedTreeHead:
 
 
 def _ask(record: Path, requested: JSONValue, head: SignedTreeHead) -> object:
-    return aggregate_to_decrypt(record, requested, head, workers=1)
+    return aggregate_to_decrypt(record, requested, head, workers=1).tally
 
 
 def test_the_sum_of_the_counted_ballots_is_what_a_trustee_decrypts(
@@ -162,6 +162,29 @@ def test_shares_of_earlier_trustees_do_not_stop_the_next_one(tmp_path: Path) -> 
     built.append(events.decryption_share(1, share))
     record = write(built, tmp_path / "record")
     assert _ask(record, built.tally.to_json(), _final(built)) == built.tally
+
+
+def test_every_trustee_gets_the_closing_head_however_many_shares_came_before(
+    tmp_path: Path,
+) -> None:
+    """The meeting witnesses the closing head (§II.3): the first trustee decrypts at it, the
+    next ones after the log grew by their shares; all must be shown the same size and root
+    (the one the trustee tool compares with --expect-root)."""
+    built = _closed()
+    assert built.tally is not None
+    tally = built.tally.to_json()
+    closing = _final(built)
+    first = aggregate_to_decrypt(write(built, tmp_path / "first"), tally, closing, workers=1)
+    assert first.closing == closing
+    for secret in built.secrets[:2]:
+        share = decrypt_share(built.election, built.tally, secret)
+        built.append(events.decryption_share(secret.trustee, share))
+    grown = _final(built)
+    assert grown.head.size == closing.head.size + 2
+    record = write(built, tmp_path / "later")
+    later = aggregate_to_decrypt(record, tally, grown, workers=1)
+    assert later.closing == closing
+    assert later.tally == built.tally
 
 
 # ---------------------------------------------------------------- T17, the record's side

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import hmac
 import json
 import os
 import sys
@@ -351,23 +352,8 @@ def decrypt(
     requested = board.get("tally")
     if requested is None:
         raise ToolError(_("the server asks for no tally to decrypt"))
-    heads = [parse_head(canonical_json(h)) for h in server.heads(slug)]
-    final = heads[-1]
-    if expect_root is not None and not any(
-        h.head.root.hex() == expect_root.strip().lower() for h in heads
-    ):
-        raise ToolError(
-            _(
-                "the log does not contain the state shown at the meeting (--expect-root): refusing to decrypt"
-            )
-        )
-    out.append(
-        _(
-            "final signed head: %(size)d entries, root %(root)s (compare it with the one shown at the meeting)",
-            size=final.head.size,
-            root=final.head.root.hex(),
-        )
-    )
+    closing_root = _root(expect_root) if expect_root is not None else None
+    final = parse_head(canonical_json(server.heads(slug)[-1]))
     with tempfile.TemporaryDirectory() as folder:
         path = record if record is not None else Path(folder) / "record.zip"
         if record is None:
@@ -375,11 +361,26 @@ def decrypt(
         elif not record.is_file():
             raise ToolError(_("%(file)s does not exist", file=record))
         try:
-            election, tally = tally_to_decrypt(path, requested, final)
+            election, tally, closing = tally_to_decrypt(path, requested, final)
         except RecordRefused as refused:
             raise ToolError(
                 _("the tool refuses to decrypt: %(reason)s", reason=refused)
             ) from refused
+    # The closing head, not the newest: the log grows as trustees post their shares, and every
+    # trustee must see the state the projector shows (protocol.md §II.3).
+    out.append(
+        _(
+            "closing head: %(size)d entries, root %(root)s (compare it with the one shown at the meeting)",
+            size=closing.head.size,
+            root=closing.head.root.hex(),
+        )
+    )
+    if closing_root is not None and not hmac.compare_digest(closing.head.root, closing_root):
+        raise ToolError(
+            _(
+                "the log's closing state is not the one shown at the meeting (--expect-root): refusing to decrypt"
+            )
+        )
     share = decrypt_share(election, tally, secret)
     server.post("decryption", share.to_json())
     out.append(
@@ -389,6 +390,15 @@ def decrypt(
             ballots=tally.ballots_counted,
         )
     )
+
+
+def _root(text: str) -> bytes:
+    """The root hash given with --expect-root: 64 hex digits, in any case, spaces allowed (as
+    read from the projector, in groups)."""
+    digits = "".join(text.split()).lower()
+    if len(digits) != 64 or any(c not in "0123456789abcdef" for c in digits):
+        raise ToolError(_("--expect-root takes the root hash shown at the meeting: 64 hex digits"))
+    return bytes.fromhex(digits)
 
 
 def _language_given(argv: list[str] | None) -> str | None:
@@ -423,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--expect-root",
         help=_(
-            "decrypt only if the log contains the state with this root hash (shown at the meeting after closing)"
+            "decrypt only if the log's closing head has this root hash (shown at the meeting after closing)"
         ),
     )
     parser.add_argument(

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from audit.__main__ import main as audit_main
 from ballots import announce, canonical_json
 from tests import factories
 from tests.e2e.server import LiveServer
@@ -96,10 +97,11 @@ def test_ceremony_and_decryption_through_the_tool(
         assert officer is not None
         assert election.state is ElectionState.READY
         lifecycle.open_voting(db, setup.keyring, SECRET_KEY, officer, election, factories.NOW)
+        receipts = []
         for voter_id, choice in zip(voter_ids, (["voor"], ["voor"], ["tegen"]), strict=True):
             voter = db.get(Account, voter_id)
             assert voter is not None
-            cast_ballot(
+            receipt = cast_ballot(
                 db,
                 setup.keyring,
                 SECRET_KEY,
@@ -109,6 +111,7 @@ def test_ceremony_and_decryption_through_the_tool(
                 DURING,
                 second_factor_done=False,
             )
+            receipts.append(receipt.document())
         # Before closing, the tool refuses: there is no tally yet.
         assert (
             _run(monkeypatch, tokens[1], "decrypt", "--server", url, "--secret-file", str(files[1]))
@@ -119,8 +122,10 @@ def test_ceremony_and_decryption_through_the_tool(
     with Database(engine).session() as db:
         closed = db.get(Election, election_id)
         assert closed is not None
-        closing_root = closed.closing_root
+        closing_root, closing_size = closed.closing_root, closed.closing_size
         assert closing_root is not None
+    # What every trustee's tool prints, whenever they decrypt: the state the projector shows.
+    shown = f"closing head: {closing_size} entries, root {closing_root}"
     # A record larger than the tool accepts is refused whole, never read cut short.
     with monkeypatch.context() as small:
         small.setattr(cli, "MAX_RECORD_BYTES", 1000)
@@ -132,8 +137,10 @@ def test_ceremony_and_decryption_through_the_tool(
         _run(monkeypatch, tokens[2], "decrypt", "--server", url, "--secret-file", str(files[2]))
         == 0
     )
-    # The third trustee checks the state shown at the meeting, with a record fetched another
-    # way; the log has grown since (the second trustee's share), and still contains it.
+    assert shown in capsys.readouterr().out
+    # The third trustee checks the state shown at the meeting (typed in groups, in capitals),
+    # with a record fetched another way; the log has grown since (the second trustee's share),
+    # and the tool still shows, and compares with, the closing state, not the newest.
     own_copy = tmp_path / "record.zip"
     with urllib.request.urlopen(f"{url}/elections/{slug}/record.zip") as response:
         own_copy.write_bytes(response.read())
@@ -147,12 +154,18 @@ def test_ceremony_and_decryption_through_the_tool(
             "--secret-file",
             str(files[3]),
             "--expect-root",
-            closing_root,
+            " ".join(closing_root[i : i + 8] for i in range(0, 64, 8)).upper(),
             "--record",
             str(own_copy),
         )
         == 0
     )
+    assert shown in capsys.readouterr().out
+    # A voter checks the receipt they downloaded against the record, with audit alone.
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_text(receipts[0])
+    assert audit_main(["receipt", str(own_copy), str(receipt_file)]) == 0
+    assert "the log holds this receipt and the ballot it signs" in capsys.readouterr().out
     # A second share from the same trustee is refused by the server.
     assert (
         _run(monkeypatch, tokens[2], "decrypt", "--server", url, "--secret-file", str(files[2]))
@@ -408,7 +421,24 @@ def test_the_tool_refuses_to_decrypt_anything_but_the_aggregate(
         )
         == 1
     )
-    assert "does not contain the state shown at the meeting" in capsys.readouterr().err
+    refused = capsys.readouterr()
+    assert "closing state is not the one shown at the meeting" in refused.err
+    assert "closing head: " in refused.out  # the state it found, to compare
+    assert (
+        _run(
+            monkeypatch,
+            tokens[1],
+            "decrypt",
+            "--server",
+            url,
+            "--secret-file",
+            str(files[1]),
+            "--expect-root",
+            "not a root",
+        )
+        == 1
+    )
+    assert "64 hex digits" in capsys.readouterr().err
     assert (
         _run(monkeypatch, tokens[1], "decrypt", "--server", url, "--secret-file", str(files[1]))
         == 0
