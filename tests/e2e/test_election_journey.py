@@ -398,6 +398,7 @@ def test_member_votes_twice_with_the_keyboard_alone(site: Site, new_visitor: New
         [first_code, "nee, vervangen door een latere stem"],
         [second_code, "ja"],
     ]
+    assert _reflows(as_member) <= 320
 
     # Two confirmations, each with its code and nothing of the choices.
     mails = site.mail.wait_for(2, to=member.email)
@@ -431,6 +432,7 @@ def _receipt(site: Site, visitor: Visitor, vote: Vote) -> str:
     TrackingCode.parse(code)  # a well-formed code, check symbol and all
     page = visitor.page
     assert page.locator(".tracking-code").inner_text().strip() == code
+    assert _reflows(visitor) <= 320
     assert page.locator("figure.qr svg").is_visible()
     check_link = page.locator("figure.qr figcaption a")
     assert unquote(str(check_link.get_attribute("href"))) == f"{site.url}/check?code={code}"
@@ -448,6 +450,17 @@ def _receipt(site: Site, visitor: Visitor, vote: Vote) -> str:
 
 
 # --------------------------------------------------------------------- 3. checking
+
+
+def _reflows(visitor: Visitor) -> int:
+    """How wide the page is at 320 CSS pixels (WCAG 1.4.10: no sideways scrolling)."""
+    size = visitor.page.viewport_size
+    visitor.page.set_viewport_size({"width": 320, "height": 640})
+    try:
+        return int(visitor.page.evaluate("() => document.documentElement.scrollWidth"))
+    finally:
+        if size is not None:
+            visitor.page.set_viewport_size(size)
 
 
 def _check_code(visitor: Visitor, typed: str) -> None:
@@ -482,6 +495,7 @@ def test_anyone_checks_a_tracking_code_and_reads_the_signed_heads(
     assert facts[0] == "Moties en verkiezingen"
     assert facts[1] == str(index_of[counted])
     assert facts[3].startswith("Yes, this is the voter")
+    assert _reflows(visitor) <= 320
     _check_code(visitor, replaced)
     assert page_texts(visitor, "main section[role=status] dd")[3].startswith("No: the same voter")
 
@@ -695,6 +709,7 @@ def test_at_the_meeting_the_result_is_counted_published_and_projected(
     public.goto(f"/elections/{vote.slug}/result")
     results = _results(public)
     assert results == preview
+    assert _reflows(public) <= 320
     assert [r.outcome for r in results] == ["aangenomen", "verworpen", "aangenomen", "gekozen"]
     rules = [r.rule for r in results]
     assert "Onthoudingen en blanco stemmen tellen niet mee als uitgebrachte stem." in rules[0]
@@ -707,14 +722,14 @@ def test_at_the_meeting_the_result_is_counted_published_and_projected(
         for title in (MOTION_TITLE, AMENDMENT_TITLE, CHOICE_TITLE, BOARD_TITLE)
     ]
     assert results[0].rows == [
-        ["Voor", "2", "66.7 %"],
-        ["Tegen", "1", "33.3 %"],
+        ["Voor", "2", "66,7%"],
+        ["Tegen", "1", "33,3%"],
         ["Onthouding", "0", "—"],
         ["Blanco", "0", "—"],
     ]
     assert results[1].rows[:3] == [
-        ["Voor", "0", "0.0 %"],
-        ["Tegen", "2", "100.0 %"],
+        ["Voor", "0", "0,0%"],
+        ["Tegen", "2", "100,0%"],
         ["Onthouding", "1", "—"],
     ]
     place_rows = results[2].rows
@@ -724,9 +739,9 @@ def test_at_the_meeting_the_result_is_counted_published_and_projected(
         [PLACES[2], "0"],
     ]
     assert results[3].rows == [
-        [f"{CANDIDATES[0]} gekozen", "2", "66.7 %"],
-        [f"{CANDIDATES[1]} gekozen", "2", "66.7 %"],
-        [CANDIDATES[2], "1", "33.3 %"],
+        [f"{CANDIDATES[0]} gekozen", "2", "66,7%"],
+        [f"{CANDIDATES[1]} gekozen", "2", "66,7%"],
+        [CANDIDATES[2], "1", "33,3%"],
     ]
 
     # The projector, with JavaScript: large, high contrast, and it updates in place when the

@@ -19,7 +19,7 @@ from audit.verifier import verify_record
 from ballots import decrypt_share
 from tests import factories
 from tests.voting.elections.conftest import CLOSES, DURING, SECRET_KEY, Setup, ready_and_open
-from tests.voting.web import sign_in
+from tests.voting.web import page_token, sign_in
 from voting.auditlog import SQLLogStore
 from voting.elections import lifecycle
 from voting.elections.casting import NotOpen, cast_ballot
@@ -116,3 +116,13 @@ def test_whole_election_verifies(app: Flask, db: Session, setup: Setup, tmp_path
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     first = next(row for row in rows[1:] if row[1] == "1")
     assert first[-1].endswith("blank: 1")
+    # The result shows shares in the reader's language: a decimal comma in Dutch.
+    public = app.test_client()
+    english = public.get(f"/elections/{election.slug}/result").get_data(as_text=True)
+    assert ">66.7%<" in english
+    assert ">33.3%<" in english
+    public.post("/language", data={"csrf_token": page_token(public, "/"), "locale": "nl"})
+    dutch = public.get(f"/elections/{election.slug}/result").get_data(as_text=True)
+    assert ">66,7%<" in dutch
+    assert ">33,3%<" in dutch
+    assert "66.7" not in dutch
