@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
+from audit.tracking import TrackingCode
 from audit.verifier import verify_record
 from ballots import decrypt_share
 from tests import factories
@@ -677,3 +678,41 @@ def test_the_error_summary_names_each_question_and_links_to_it(app: Flask, db: S
     for qid, _entry in entries:
         assert _described_by(html, qid) == [f"{qid}-rule", f"{qid}-limit", f"{qid}-error"]
         assert f'id="{qid}-error"' in html
+
+
+def test_a_poll_is_a_stemming_and_a_ballot_telt_mee_in_dutch(
+    app: Flask, db: Session, opened: Setup
+) -> None:
+    """The noun "Vote" (the poll) is "Stemming", not the verb "Stemmen"."""
+    client = _voter_client(app, opened.voters[0])
+    code = _cast(client, opened.election.slug, {"q1": ["voor"], "q2": ["o1"]}).rsplit("/", 1)[1]
+    public = app.test_client()
+    public.post("/language", data={"csrf_token": page_token(public, "/"), "locale": "nl"})
+    found = public.get(f"/check?code={code}").get_data(as_text=True)
+    assert "<dt>Stemming</dt>" in found
+    assert "<dt>Telt mee?</dt>" in found
+    assert "<dt>Stemmen</dt>" not in found
+    assert "<dt>Telling</dt>" not in found
+    officer = officer_client(app, db, opened.officer)
+    officer.post("/language", data={"csrf_token": page_token(officer, "/"), "locale": "nl"})
+    meetings = officer.get("/meetings").get_data(as_text=True)
+    assert '<th scope="col">Stemmingen</th>' in meetings
+    meeting = officer.get(f"/meetings/{opened.election.meeting_id}").get_data(as_text=True)
+    assert '<th scope="col">Stemming</th>' in meeting
+    assert "<h2>Stemmingen</h2>" in meeting
+    trustee = officer_client(app, db, opened.trustee_accounts[0])  # any account with TOTP
+    trustee.post("/language", data={"csrf_token": page_token(trustee, "/"), "locale": "nl"})
+    seats = trustee.get("/trustee").get_data(as_text=True)
+    assert '<th scope="col">Stemming</th>' in seats
+
+
+def test_the_check_page_gives_an_example_code_in_the_real_format(app: Flask) -> None:
+    public = app.test_client()
+    for locale in ("en", "nl"):
+        public.post("/language", data={"csrf_token": page_token(public, "/"), "locale": locale})
+        page = public.get("/check").get_data(as_text=True)
+        hint = re.search(r'<p class="hint" id="code-hint">([^<]*)</p>', page)
+        assert hint is not None
+        [example] = re.findall(r"\b[0-9A-Z]{5}(?:-[0-9A-Z]{5}){4}\b", hint.group(1))
+        assert str(TrackingCode.parse(example)) == example
+        assert "…" not in hint.group(1)
