@@ -121,6 +121,7 @@ def test_whole_election_verifies(app: Flask, db: Session, setup: Setup, tmp_path
     english = public.get(f"/elections/{election.slug}/result").get_data(as_text=True)
     assert ">66.7%<" in english
     assert ">33.3%<" in english
+    assert '<figure class="qr"><div aria-hidden="true"><svg' in english
     public.post("/language", data={"csrf_token": page_token(public, "/"), "locale": "nl"})
     dutch = public.get(f"/elections/{election.slug}/result").get_data(as_text=True)
     assert ">66,7%<" in dutch

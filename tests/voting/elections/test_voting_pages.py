@@ -716,3 +716,16 @@ def test_the_check_page_gives_an_example_code_in_the_real_format(app: Flask) -> 
         [example] = re.findall(r"\b[0-9A-Z]{5}(?:-[0-9A-Z]{5}){4}\b", hint.group(1))
         assert str(TrackingCode.parse(example)) == example
         assert "…" not in hint.group(1)
+
+
+def test_the_receipt_names_its_code_by_the_heading_and_hides_the_qr_image(
+    app: Flask, db: Session, opened: Setup
+) -> None:
+    client = _voter_client(app, opened.voters[0])
+    location = _cast(client, opened.election.slug, {"q1": ["voor"], "q2": ["o1"]})
+    page = client.get(location).get_data(as_text=True)
+    code = location.rsplit("/", 1)[1]
+    assert f'<p class="tracking-code">{code}</p>' in page  # no aria-label on a plain <p>
+    figure = page[page.index('<figure class="qr">') : page.index("</figure>")]
+    assert '<div aria-hidden="true"><svg' in figure  # the caption's link says it all
+    assert re.search(r"<figcaption>[^<]*<a href=", figure)
