@@ -629,6 +629,7 @@ def test_facilitator_pages_show_what_is_there_and_refuse_bad_input(app: Flask, d
     )
     assert no_choice.status_code == 400
     assert summary_links(no_choice.get_data(as_text=True)) == ["choice"]
+    assert "<title>Error: " in no_choice.get_data(as_text=True)
     for voter, choice in ((as_member, "no"), (client, "yes")):
         response = post_form(
             voter,

@@ -29,6 +29,7 @@ def test_too_few_trustees_shows_the_error_at_the_checkboxes_and_the_summary_lead
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert summary_links(html) == ["trustees"]
+    assert "<title>Error: " in html
     group = re.search(r'<fieldset id="trustees"[^>]*>', html)
     assert group is not None
     assert 'aria-describedby="trustees-error"' in group.group(0)

@@ -645,6 +645,7 @@ def test_each_question_is_described_by_its_rule_and_number_of_choices_always(
     client = _voter_client(app, setup.voters[0])
     for path in (f"/vote/{slug}", f"/vote/{slug}?mode=step"):
         html = client.get(path).get_data(as_text=True)
+        assert "<title>Error" not in html
         for qid in re.findall(r'<fieldset class="question[^"]*" id="(q\d+)"', html):
             ids = _described_by(html, qid)
             assert ids == [f"{qid}-rule", f"{qid}-limit"]
@@ -675,6 +676,7 @@ def test_the_error_summary_names_each_question_and_links_to_it(app: Flask, db: S
     entries = re.findall(r'<li><a href="#(q\d+)">([^<]*)</a></li>', summary)
     assert entries == [("q2", "Vraag 2: kies maximaal 2."), ("q4", "Vraag 4: kies een optie.")]
     assert "minstens" not in summary
+    assert "<title>Fout: " in html
     for qid, _entry in entries:
         assert _described_by(html, qid) == [f"{qid}-rule", f"{qid}-limit", f"{qid}-error"]
         assert f'id="{qid}-error"' in html
