@@ -113,18 +113,43 @@ class QuestionForm(StembusForm):
     options = TextAreaField(
         _l("Options or candidates, one per line"), validators=[Length(max=10_000)]
     )
-    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=60)])
+    seats = IntegerField(
+        _l("Seats"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=60, message=_l("Choose a number of seats from 1 to 60.")),
+        ],
+    )
     min_selections = IntegerField(
         _l("Fewest choices per voter"),
         default=1,
-        validators=[Optional(), NumberRange(min=0, max=60)],
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0,
+                max=60,
+                message=_l("Choose the fewest choices per voter: a number from 0 to 60."),
+            ),
+        ],
     )
     max_selections = IntegerField(
-        _l("Most choices per voter"), validators=[Optional(), NumberRange(min=1, max=60)]
+        _l("Most choices per voter"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=60,
+                message=_l("Choose the most choices per voter: a number from 1 to 60."),
+            ),
+        ],
     )
     amends = SelectField(_l("Amends motion"), coerce=str, validators=[Optional()])
     amends_paragraph = IntegerField(
-        _l("Paragraph number"), validators=[Optional(), NumberRange(min=1, max=500)]
+        _l("Paragraph number"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=500, message=_l("Choose a paragraph number from 1 to 500.")),
+        ],
     )
     rule = SelectField(
         _l("Majority rule"),
@@ -142,7 +167,10 @@ class QuestionForm(StembusForm):
     )
     quorum_percent = IntegerField(
         _l("Quorum: at least this percentage of voters must take part"),
-        validators=[Optional(), NumberRange(min=1, max=100)],
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100, message=_l("Choose a quorum from 1 to 100 percent.")),
+        ],
     )
     abstain_counts = BooleanField(_l("Abstentions count as votes cast"))
     blank_counts = BooleanField(_l("Blank votes count as votes cast"))
@@ -162,7 +190,14 @@ class TrusteesForm(StembusForm):
     trustees = SelectMultipleField(_l("Trustees"), coerce=str)
     threshold = IntegerField(
         _l("Trustees needed to decrypt"),
-        validators=[InputRequired(_l("Give a number.")), NumberRange(min=1, max=15)],
+        validators=[
+            InputRequired(_l("Give a number.")),
+            NumberRange(
+                min=1,
+                max=15,
+                message=_l("Choose how many trustees are needed: a number from 1 to 15."),
+            ),
+        ],
     )
 
 
