@@ -22,6 +22,7 @@ from tests.voting.web import csrf_from, page_token, post_form, sign_in, summary_
 from voting.accounts.models import Account, Role
 from voting.consensus.models import (
     DecisionGroup,
+    FallbackMode,
     Outcome,
     Position,
     PositionKind,
@@ -678,3 +679,31 @@ def test_member_reports_and_moderator_keeps_through_the_pages(app: Flask, db: Se
         as_moderator, f"/consensus/reports/{report.id}/hide", {}, token_from="/consensus/reports"
     )
     assert no_rule.status_code == 302  # back to the list, with a message
+
+
+@pytest.mark.parametrize(
+    ("fallback", "expected"),
+    [
+        ("open", "Na 1 ronde zonder consensus stemt de groep over versie 1."),
+        ("secret", "Na 1 ronde zonder consensus stemt de groep over versie 1."),
+    ],
+)
+def test_the_fallback_page_counts_rounds_in_good_dutch_and_says_who_sees_the_names(
+    app: Flask, db: Session, fallback: str, expected: str
+) -> None:
+    facilitator, member = arrange.people(db, 2, prefix="Vangnet")
+    group = arrange.group(db, facilitator, [member], max_rounds=1, fallback=FallbackMode(fallback))
+    proposal = arrange.proposal(db, facilitator, group)
+    found = arrange.open_next(db, facilitator, proposal, now=utcnow() - dt.timedelta(days=8))
+    arrange.take(
+        db, member, found, PositionKind.OBJECT, "Nee.", now=utcnow() - dt.timedelta(days=8)
+    )
+    client = _client(app, facilitator)
+    client.post("/language", data={"csrf_token": page_token(client, "/"), "locale": "nl"})
+    client.get(f"/consensus/proposals/{proposal.id}")  # closes the round at its deadline
+    page = client.get(f"/consensus/proposals/{proposal.id}/fallback").get_data(as_text=True)
+    assert expected in page
+    assert "1 rondes" not in page
+    assert "ziet iedereen" not in page
+    if fallback == "open":
+        assert "ziet de groep elke naam en elke stem" in page
