@@ -632,7 +632,7 @@ class Shown:
 
     outcome: str  # in words (the page shows it in capitals)
     rule: str
-    chart: str  # the SVG chart's accessible name
+    chart: str  # the chart's title; hidden from screen readers, as the table repeats it
     bars: int
     rows: list[list[str]]  # the table: option, votes, share
 
@@ -641,7 +641,7 @@ def _results(visitor: Visitor) -> list[Shown]:
     """Each result section on the page."""
     out = []
     for section in visitor.page.locator("main section.result").all():
-        chart = section.locator("svg.chart[role=img]")
+        chart = section.locator("svg.chart[aria-hidden=true]")
         out.append(
             Shown(
                 section.locator(".outcome").inner_text().strip().lower(),
