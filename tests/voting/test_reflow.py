@@ -68,3 +68,9 @@ def test_a_wide_table_scrolls_in_a_named_region_reachable_by_keyboard(template: 
         assert 'tabindex="0"' in wrapper
         assert f'aria-labelledby="{caption_id}"' in wrapper
     assert "overflow-x: auto" in _rule(".table-scroll")
+
+
+def test_date_and_time_fields_look_like_the_other_fields() -> None:
+    controls = re.search(r"(input\[type=text\][^{]*)\{", CSS)
+    assert controls is not None
+    assert "input[type=datetime-local]" in controls.group(1)
