@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
-from babel.dates import get_datetime_format
+from babel.dates import get_datetime_format, get_timezone_location
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
@@ -66,7 +66,10 @@ def moment_text(moment: dt.datetime, timezone: str, locale: str) -> str:
 
 
 def format_local(moment: dt.datetime, timezone: str, locale: str, fmt: str = "medium") -> str:
-    """A UTC moment as the member would read it, for mail (outside a request's locale)."""
+    """A UTC moment as the member would read it, for mail (outside a request's locale). A
+    mail is read away from the site, so the medium form names the zone as places do:
+    "26 nov 2026, 14:05 (tijd in Nederland)"."""
     if fmt == "medium":
-        return moment_text(moment, timezone, locale)
+        where = get_timezone_location(ZoneInfo(timezone), locale=locale)
+        return f"{moment_text(moment, timezone, locale)} ({where})"
     return babel_format_datetime(moment, format=fmt, tzinfo=ZoneInfo(timezone), locale=locale)

@@ -127,3 +127,15 @@ def test_dst_change_in_amsterdam_and_no_dst_in_kralendijk() -> None:
     assert format_local(moment, "America/Kralendijk", "en", "HH:mm") == "21:30"
     summer = dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC)
     assert format_local(summer, "America/Kralendijk", "en", "HH:mm") == "08:00"
+
+
+def test_a_time_in_mail_names_the_zone_it_is_in() -> None:
+    """A mail is read away from the site: "17:50" alone would not say whose clock."""
+    moment = dt.datetime(2026, 11, 26, 16, 50, tzinfo=dt.UTC)
+    assert (
+        format_local(moment, "Europe/Amsterdam", "nl") == "26 nov 2026, 17:50 (tijd in Nederland)"
+    )
+    assert (
+        format_local(moment, "America/Kralendijk", "nl")
+        == "26 nov 2026, 12:50 (tijd in Caribisch Nederland)"
+    )
